@@ -1,0 +1,43 @@
+import { defineConfig } from "vitest/config";
+
+// Three tiers, each with its own folder and npm script (see README "Tests"):
+// - unit:        pure logic, no network, no child processes;
+// - infra:       CDK Template assertions and the EventBridge reconciler against an SDK client mock;
+// - integration: the real DynamoDB Local + SQS emulator (started by test/support/global-setup.ts)
+//                and real processes/servers on loopback.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          // Synthesising the stack bundles the Lambdas with esbuild; one worker keeps memory flat.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Files share the two emulators; each test uses its own table and queues.
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
