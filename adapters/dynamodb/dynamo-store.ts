@@ -1,0 +1,25 @@
+import type { DispatchStore, JobStore, RunStore, SweepStore } from "#core/ports.ts";
+import { createDispatchWrites } from "./dispatch-writes.ts";
+import { createJobRepository } from "./job-repository.ts";
+import { createRunWrites } from "./run-writes.ts";
+import { createSweepStore } from "./sweep-store.ts";
+import type { TableContext } from "./table-context.ts";
+
+export interface DynamoStore {
+  readonly table: TableContext;
+  readonly jobs: JobStore;
+  readonly dispatch: DispatchStore;
+  readonly runs: RunStore;
+  readonly sweep: SweepStore;
+}
+
+/** Every port of the run engine, over one DynamoDB table. */
+export function createDynamoStore(table: TableContext): DynamoStore {
+  return {
+    table,
+    jobs: createJobRepository(table),
+    dispatch: createDispatchWrites(table),
+    runs: createRunWrites(table),
+    sweep: createSweepStore(table),
+  };
+}

@@ -1,0 +1,96 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
+import { specHashOf } from "#core/jobs/canonical-json.ts";
+import type { JobStore, StoredJob } from "#core/ports.ts";
+import { attributeValues, toItem } from "./expressions.ts";
+import { keys } from "./keys.ts";
+import { jobFromItem, plain } from "./records.ts";
+import { getJob } from "./reads.ts";
+import type { TableContext } from "./table-context.ts";
+
+/** Someone else changed the job between our read and our write; re-read and try again. */
+export class ConcurrentJobChangeError extends Error {
+  override name = "ConcurrentJobChangeError";
+}
+
+export function createJobRepository(table: TableContext): JobStore {
+  return {
+    getJob: (jobId) => getJob(table, jobId),
+
+    async listJobs() {
+      const jobs: StoredJob[] = [];
+      let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+      do {
+        const result = await table.client.send(
+          new QueryCommand({
+            TableName: table.tableName,
+            KeyConditionExpression: "#pk = :pk",
+            ExpressionAttributeNames: { "#pk": "pk" },
+            ExpressionAttributeValues: attributeValues({ ":pk": keys.job("x").pk }),
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+        for (const item of result.Items ?? []) jobs.push(jobFromItem(plain(item) as Record<string, unknown>));
+        exclusiveStartKey = result.LastEvaluatedKey;
+      } while (exclusiveStartKey);
+      return jobs;
+    },
+
+    async putJob(spec, previous, nowMs) {
+      const jobId = String(spec.id);
+      const expectedVersion = previous?.version ?? 0;
+      const stored: StoredJob = {
+        jobId,
+        spec,
+        version: expectedVersion + 1,
+        specHash: specHashOf(spec),
+        createdAt: previous?.createdAt ?? nowMs,
+        updatedAt: nowMs,
+      };
+      try {
+        await table.client.send(
+          new PutItemCommand({
+            TableName: table.tableName,
+            Item: toItem({ ...keys.job(jobId), type: "job", ...stored }),
+            ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(#pk)" : "#version = :expected",
+            ExpressionAttributeNames: expectedVersion === 0 ? { "#pk": "pk" } : { "#version": "version" },
+            ExpressionAttributeValues: expectedVersion === 0 ? undefined : attributeValues({ ":expected": expectedVersion }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          throw new ConcurrentJobChangeError(
+            `job ${jobId} changed while it was being written (expected version ${expectedVersion}); re-read and apply again`,
+          );
+        }
+        throw error;
+      }
+      return stored;
+    },
+
+    async deleteJob(jobId, expectedVersion) {
+      try {
+        await table.client.send(
+          new DeleteItemCommand({
+            TableName: table.tableName,
+            Key: attributeValues(keys.job(jobId)),
+            ConditionExpression: "#version = :expected",
+            ExpressionAttributeNames: { "#version": "version" },
+            ExpressionAttributeValues: attributeValues({ ":expected": expectedVersion }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          throw new ConcurrentJobChangeError(`job ${jobId} changed while it was being deleted; re-read and apply again`);
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { createHash } from "node:crypto";
+import { SWEEP_SHARD_COUNT } from "./table-definition.ts";
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export const keys = {
+  job: (jobId: string): ItemKey => ({ pk: "JOBS", sk: `JOB#${jobId}` }),
+  lease: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "LEASE" }),
+  stats: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "STATS" }),
+  run: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `RUN#${runId}` }),
+  fire: (jobId: string, fireKey: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `FIRE#${fireKey}` }),
+} as const;
+
+export const RUN_SK_PREFIX = "RUN#";
+export const FIRE_SK_PREFIX = "FIRE#";
+
+/** The sweep-index partition of a job's lease: stable per job, spread over the shards. */
+export function sweepShardOf(jobId: string): string {
+  const digest = createHash("sha1").update(jobId).digest();
+  return `SWEEP#${(digest[0] ?? 0) % SWEEP_SHARD_COUNT}`;
+}
+
+export function allSweepShards(): string[] {
+  return Array.from({ length: SWEEP_SHARD_COUNT }, (_, shard) => `SWEEP#${shard}`);
+}
+
+/** TTL attribute value: epoch seconds (DynamoDB's TTL unit), `days` after `fromMs`. */
+export function ttlAfterDays(fromMs: number, days: number): number {
+  return Math.floor(fromMs / 1000) + Math.ceil(days * 86_400);
+}

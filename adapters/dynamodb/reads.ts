@@ -1,0 +1,138 @@
+import { type AttributeValue, BatchGetItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import type { LeaseState } from "#core/leases/lease.ts";
+import type { StoredJob } from "#core/ports.ts";
+import type { FireRecord, RunRecord } from "#core/runs/run-record.ts";
+import type { JobStats } from "#core/stats/job-stats.ts";
+import { attributeValues } from "./expressions.ts";
+import { FIRE_SK_PREFIX, type ItemKey, keys, RUN_SK_PREFIX } from "./keys.ts";
+import { fireFromItem, jobFromItem, leaseFromItem, plain, runFromItem, statsFromItem } from "./records.ts";
+import { TABLE_SCHEMA } from "./table-definition.ts";
+import type { TableContext } from "./table-context.ts";
+
+/** One strongly consistent GetItem. */
+export async function getItem(table: TableContext, key: ItemKey): Promise<Record<string, unknown> | undefined> {
+  const result = await table.client.send(
+    new GetItemCommand({ TableName: table.tableName, Key: attributeValues(key), ConsistentRead: true }),
+  );
+  return plain(result.Item);
+}
+
+/**
+ * Strongly consistent BatchGetItem of up to 100 keys, retrying unprocessed keys. Returns the items
+ * by `pk|sk`.
+ */
+export async function batchGet(
+  table: TableContext,
+  itemKeys: readonly ItemKey[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  let pending = itemKeys.map((key) => attributeValues(key));
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const result = await table.client.send(
+      new BatchGetItemCommand({
+        RequestItems: { [table.tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true } },
+      }),
+    );
+    for (const raw of result.Responses?.[table.tableName] ?? []) {
+      const item = plain(raw) as Record<string, unknown>;
+      found.set(`${item.pk}|${item.sk}`, item);
+    }
+    pending = [...(result.UnprocessedKeys?.[table.tableName]?.Keys ?? []), ...pending.slice(100)];
+    if (pending.length > 0 && attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+  }
+  return found;
+}
+
+export function keyOf(key: ItemKey): string {
+  return `${key.pk}|${key.sk}`;
+}
+
+export async function getJob(table: TableContext, jobId: string): Promise<StoredJob | undefined> {
+  const item = await getItem(table, keys.job(jobId));
+  return item ? jobFromItem(item) : undefined;
+}
+
+export async function getLease(table: TableContext, jobId: string): Promise<LeaseState | undefined> {
+  const item = await getItem(table, keys.lease(jobId));
+  return item ? leaseFromItem(item) : undefined;
+}
+
+export async function getRun(table: TableContext, jobId: string, runId: string): Promise<RunRecord | undefined> {
+  const item = await getItem(table, keys.run(jobId, runId));
+  return item ? runFromItem(item) : undefined;
+}
+
+export async function getStats(table: TableContext, jobId: string): Promise<JobStats | undefined> {
+  const item = await getItem(table, keys.stats(jobId));
+  return item ? statsFromItem(item, jobId) : undefined;
+}
+
+export async function getFire(table: TableContext, jobId: string, fireKey: string): Promise<FireRecord | undefined> {
+  const item = await getItem(table, keys.fire(jobId, fireKey));
+  return item ? fireFromItem(item) : undefined;
+}
+
+/** A job's runs, newest first (run ids are ULIDs, so the sort key orders them by time). */
+export async function listRuns(
+  table: TableContext,
+  jobId: string,
+  options: { limit?: number; sinceMs?: number } = {},
+): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+  const limit = options.limit ?? 50;
+  do {
+    const result = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+        ExpressionAttributeValues: attributeValues({ ":pk": keys.lease(jobId).pk, ":prefix": RUN_SK_PREFIX }),
+        ScanIndexForward: false,
+        Limit: limit - runs.length,
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+    );
+    for (const raw of result.Items ?? []) {
+      const run = runFromItem(plain(raw) as Record<string, unknown>);
+      if (options.sinceMs !== undefined && run.createdAt < options.sinceMs) return runs;
+      runs.push(run);
+    }
+    exclusiveStartKey = result.LastEvaluatedKey;
+  } while (exclusiveStartKey && runs.length < limit);
+  return runs;
+}
+
+/** A job's fire records, newest schedule first. */
+export async function listFires(table: TableContext, jobId: string, limit = 50): Promise<FireRecord[]> {
+  const result = await table.client.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+      ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+      ExpressionAttributeValues: attributeValues({ ":pk": keys.lease(jobId).pk, ":prefix": FIRE_SK_PREFIX }),
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map((raw) => fireFromItem(plain(raw) as Record<string, unknown>));
+}
+
+/** Finds a run from its id alone, through the keys-only run-lookup index. */
+export async function findRunById(table: TableContext, runId: string): Promise<RunRecord | undefined> {
+  const index = TABLE_SCHEMA.runLookupIndex;
+  const result = await table.client.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      IndexName: index.name,
+      KeyConditionExpression: "#id = :id",
+      ExpressionAttributeNames: { "#id": index.partitionKey },
+      ExpressionAttributeValues: attributeValues({ ":id": runId }),
+      Limit: 1,
+    }),
+  );
+  const hit = plain(result.Items?.[0]);
+  if (!hit) return undefined;
+  const item = await getItem(table, { pk: String(hit.pk), sk: String(hit.sk) });
+  return item ? runFromItem(item) : undefined;
+}

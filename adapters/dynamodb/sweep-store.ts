@@ -1,0 +1,142 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  QueryCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import type { LeaseState } from "#core/leases/lease.ts";
+import type { SweepStore } from "#core/ports.ts";
+import { attributeNames, attributeValues } from "./expressions.ts";
+import { allSweepShards, keys } from "./keys.ts";
+import { handOverLease, releaseLease } from "./lease-expressions.ts";
+import { leaseFromItem, plain, runToItem } from "./records.ts";
+import { getLease, getRun, getStats } from "./reads.ts";
+import { endRunClauses, settleLease, statsUpdate } from "./run-writes.ts";
+import { TABLE_SCHEMA } from "./table-definition.ts";
+import type { TableContext } from "./table-context.ts";
+import { transactWrite } from "./transactions.ts";
+
+/** Runs a conditional UpdateItem whose failed condition means "someone else already did it". */
+async function updateIfStill(table: TableContext, key: { pk: string; sk: string }, update: string, condition: string, values: Record<string, unknown>) {
+  try {
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: attributeValues(key),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: attributeNames([update, condition]),
+        ExpressionAttributeValues: attributeValues(values),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+export function createSweepStore(table: TableContext): SweepStore {
+  return {
+    async findOverdueLeases(nowMs) {
+      const index = TABLE_SCHEMA.sweepIndex;
+      const leases: LeaseState[] = [];
+      for (const shard of allSweepShards()) {
+        let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+        do {
+          const result = await table.client.send(
+            new QueryCommand({
+              TableName: table.tableName,
+              IndexName: index.name,
+              KeyConditionExpression: "#shard = :shard AND #sweepAt < :now",
+              ExpressionAttributeNames: { "#shard": index.partitionKey, "#sweepAt": index.sortKey },
+              ExpressionAttributeValues: attributeValues({ ":shard": shard, ":now": nowMs }),
+              ExclusiveStartKey: exclusiveStartKey,
+            }),
+          );
+          for (const item of result.Items ?? []) leases.push(leaseFromItem(plain(item) as Record<string, unknown>));
+          exclusiveStartKey = result.LastEvaluatedKey;
+        } while (exclusiveStartKey);
+      }
+      return leases;
+    },
+
+    async loadSweepCandidate(jobId) {
+      // The index is eventually consistent; decisions are made on a strongly consistent re-read.
+      const lease = await getLease(table, jobId);
+      if (!lease) return undefined;
+      const run = lease.holderRunId ? await getRun(table, jobId, lease.holderRunId) : undefined;
+      return { lease, run };
+    },
+
+    async endRunBySweeper(run, end, options) {
+      const items: TransactWriteItem[] = [];
+      const { token, overdue } = options.lease;
+      const leaseUpdate = options.retryRun
+        ? handOverLease({
+            jobId: run.jobId,
+            fromRunId: run.runId,
+            token,
+            toRunId: options.retryRun.runId,
+            fireKey: options.retryRun.fireKey,
+            nowMs: options.nowMs,
+            leaseSeconds: options.leaseSeconds,
+            overdue,
+          })
+        : releaseLease({ jobId: run.jobId, runId: run.runId, token, nowMs: options.nowMs, overdue });
+      items.push({ Update: { TableName: table.tableName, ...leaseUpdate } });
+      const ending = endRunClauses(end, options.nowMs, options.historyRetentionDays);
+      const condition = "#status IN (:queued, :running)";
+      items.push({
+        Update: {
+          TableName: table.tableName,
+          Key: attributeValues(keys.run(run.jobId, run.runId)),
+          UpdateExpression: ending.update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: attributeNames([ending.update, condition], ending.names),
+          ExpressionAttributeValues: attributeValues({ ...ending.values, ":queued": "queued", ":running": "running" }),
+        },
+      });
+      items.push(statsUpdate(table, options.statsBefore, options.statsAfter));
+      if (options.retryRun) {
+        items.push({
+          Put: {
+            TableName: table.tableName,
+            Item: runToItem(options.retryRun, options.historyRetentionDays),
+            ConditionExpression: "attribute_not_exists(#pk)",
+            ExpressionAttributeNames: { "#pk": "pk" },
+          },
+        });
+      }
+      const outcome = await transactWrite(table.client, items);
+      if (outcome.committed) return { kind: "ended" };
+      const parts = ["lease", "run", "stats", "retry-run"] as const;
+      const failedAt = outcome.failedConditions.findIndex((failure) => failure !== undefined);
+      return { kind: "conflict", on: parts[failedAt] ?? "run" };
+    },
+
+    async postponeSweep(jobId, expectedBufferId, sweepAt) {
+      await updateIfStill(
+        table,
+        keys.lease(jobId),
+        "SET #sweepAt = :sweepAt",
+        "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId",
+        { ":sweepAt": sweepAt, ":bufferId": expectedBufferId },
+      );
+    },
+
+    settleLease: (jobId) => settleLease(table, jobId),
+
+    getRun: (jobId, runId) => getRun(table, jobId, runId),
+
+    async releaseOrphanedLease(jobId, runId, token, nowMs) {
+      const update = releaseLease({ jobId, runId, token, nowMs });
+      try {
+        await table.client.send(new UpdateItemCommand({ TableName: table.tableName, ...update }));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    getStats: (jobId) => getStats(table, jobId),
+  };
+}

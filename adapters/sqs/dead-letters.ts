@@ -1,0 +1,42 @@
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { ValidationIssue } from "#core/errors.ts";
+
+/** Message attributes a rejected message carries into its DLQ, so `dlq list` can say why. */
+export const REJECTION_ATTRIBUTES = {
+  reason: "agentcron.rejectReason",
+  path: "agentcron.rejectPath",
+  rejectedBy: "agentcron.rejectedBy",
+  rejectedAt: "agentcron.rejectedAt",
+} as const;
+
+/**
+ * Port: where a message that can never succeed goes — its dead-letter queue, right away, with the
+ * reason attached (SQS's own redrive would retry it maxReceiveCount times and then say nothing).
+ */
+export interface DeadLetters {
+  reject(body: string, rejection: { reason: string; issues: readonly ValidationIssue[]; rejectedBy: string; atMs: number }): Promise<void>;
+}
+
+export function createSqsDeadLetters(client: SQSClient, dlqUrl: string): DeadLetters {
+  return {
+    async reject(body, rejection) {
+      const path = rejection.issues.map((issue) => issue.path).join(", ");
+      const attributes: Record<string, string> = {
+        [REJECTION_ATTRIBUTES.reason]: rejection.reason.slice(0, 1000),
+        [REJECTION_ATTRIBUTES.rejectedBy]: rejection.rejectedBy,
+        [REJECTION_ATTRIBUTES.rejectedAt]: new Date(rejection.atMs).toISOString(),
+      };
+      if (path) attributes[REJECTION_ATTRIBUTES.path] = path.slice(0, 1000);
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: dlqUrl,
+          // An empty body is not a valid SQS message; keep something that shows what arrived.
+          MessageBody: body.length > 0 ? body : "(empty message)",
+          MessageAttributes: Object.fromEntries(
+            Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+          ),
+        }),
+      );
+    },
+  };
+}

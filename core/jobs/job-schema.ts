@@ -1,0 +1,224 @@
+import { z } from "zod";
+import type { ValidationIssue } from "../errors.ts";
+import { toValidationIssues } from "../validation.ts";
+import type { AgentCatalog } from "./catalog.ts";
+import { parseScheduleExpression, ScheduleExpressionError } from "./schedule-expression.ts";
+import { checkTimeBudget, LAMBDA_MAX_TIMEOUT_SECONDS } from "./time-budget.ts";
+
+export const OVERLAP_POLICIES = ["skip", "buffer-one", "replace"] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** Job ids become part of EventBridge rule names (64 characters at most, with a prefix). */
+export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** Defaults for everything optional in a job, in one place so README and code agree. */
+export const JOB_DEFAULTS = {
+  enabled: true,
+  pluginTimeoutSeconds: 20,
+  pluginRequired: true,
+  setupSeconds: 10,
+  agentTurnSeconds: 600,
+  finalizeSeconds: 15,
+  /** runtime-plugins defaults to the plugins' timeouts added up, plus this slack. */
+  runtimePluginsSlackSeconds: 5,
+  leaseSeconds: 60,
+  overlap: "buffer-one" as OverlapPolicy,
+  retryOnStall: 0,
+  historyRetentionDays: 30,
+  failureRateThreshold: 0.5,
+  failureRateWindow: 10,
+  consecutiveFailures: 3,
+  consecutiveSkips: 3,
+} as const;
+
+const pluginSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,32}$/, "a plugin name is 1-32 letters, digits, '_' or '-' (it prefixes its tools' names)"),
+  type: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).default({}),
+  timeoutSeconds: z.number().int().min(1).max(300).default(JOB_DEFAULTS.pluginTimeoutSeconds),
+  required: z.boolean().default(JOB_DEFAULTS.pluginRequired),
+});
+
+const baseJobSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      JOB_ID_PATTERN,
+      "a job id is 1-48 characters: lowercase letters, digits and '-', starting with a letter or digit",
+    ),
+  description: z.string().max(500).optional(),
+  schedule: z.string(),
+  enabled: z.boolean().default(JOB_DEFAULTS.enabled),
+  agent: z.strictObject({
+    harness: z.string().min(1),
+    model: z.string().min(1).optional(),
+    prompt: z.string().min(1, "the prompt is empty").max(100_000),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+  plugins: z.array(pluginSchema).max(20).default([]),
+  timeouts: z
+    .strictObject({
+      setupSeconds: z.number().int().min(1).max(300).default(JOB_DEFAULTS.setupSeconds),
+      runtimePluginsSeconds: z.number().int().min(1).max(600).optional(),
+      agentTurnSeconds: z.number().int().min(1).max(LAMBDA_MAX_TIMEOUT_SECONDS).default(JOB_DEFAULTS.agentTurnSeconds),
+      finalizeSeconds: z.number().int().min(1).max(120).default(JOB_DEFAULTS.finalizeSeconds),
+    })
+    .default({
+      setupSeconds: JOB_DEFAULTS.setupSeconds,
+      agentTurnSeconds: JOB_DEFAULTS.agentTurnSeconds,
+      finalizeSeconds: JOB_DEFAULTS.finalizeSeconds,
+    }),
+  maxRunSeconds: z.number().int().min(1).max(LAMBDA_MAX_TIMEOUT_SECONDS).optional(),
+  leaseSeconds: z.number().int().min(15).max(900).default(JOB_DEFAULTS.leaseSeconds),
+  overlap: z.enum(OVERLAP_POLICIES).default(JOB_DEFAULTS.overlap),
+  retryOnStall: z.number().int().min(0).max(3).default(JOB_DEFAULTS.retryOnStall),
+  historyRetentionDays: z.number().int().min(1).max(3650).default(JOB_DEFAULTS.historyRetentionDays),
+  alarms: z
+    .strictObject({
+      failureRateThreshold: z.number().min(0).max(1).default(JOB_DEFAULTS.failureRateThreshold),
+      failureRateWindow: z.number().int().min(2).max(50).default(JOB_DEFAULTS.failureRateWindow),
+      consecutiveFailures: z.number().int().min(1).max(100).default(JOB_DEFAULTS.consecutiveFailures),
+      consecutiveSkips: z.number().int().min(1).max(1000).default(JOB_DEFAULTS.consecutiveSkips),
+    })
+    .default({
+      failureRateThreshold: JOB_DEFAULTS.failureRateThreshold,
+      failureRateWindow: JOB_DEFAULTS.failureRateWindow,
+      consecutiveFailures: JOB_DEFAULTS.consecutiveFailures,
+      consecutiveSkips: JOB_DEFAULTS.consecutiveSkips,
+    }),
+});
+
+type ParsedJob = z.output<typeof baseJobSchema>;
+
+/** A job definition after validation, with every default filled in and every budget resolved. */
+export interface JobDefinition extends Omit<ParsedJob, "timeouts" | "maxRunSeconds"> {
+  readonly timeouts: {
+    readonly setupSeconds: number;
+    readonly runtimePluginsSeconds: number;
+    readonly agentTurnSeconds: number;
+    readonly finalizeSeconds: number;
+  };
+  readonly maxRunSeconds: number;
+}
+
+/** The job as a user writes it (jobs.json): only id, schedule and agent are required. */
+export type JobSpec = z.input<typeof baseJobSchema>;
+
+export interface JobValidationContext {
+  readonly catalog: AgentCatalog;
+  /** The turn function's timeout; the ceiling of every job must fit inside it. @default 900 */
+  readonly functionTimeoutSeconds?: number;
+}
+
+export type JobValidationResult =
+  | { readonly ok: true; readonly job: JobDefinition }
+  | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
+
+/**
+ * Validates one job definition against the schema, the registered harnesses and plugin types
+ * (and their option schemas), the schedule expression syntax and the time budgets. Collects every
+ * problem rather than stopping at the first, each with its path relative to the job.
+ */
+export function validateJob(input: unknown, context: JobValidationContext): JobValidationResult {
+  const parsed = baseJobSchema.safeParse(input);
+  if (!parsed.success) {
+    // Report schedule and catalog problems too when the rest of the shape is broken, so a user
+    // fixing a file sees everything at once.
+    return { ok: false, issues: [...toValidationIssues(parsed.error), ...checkLooseFields(input, context)] };
+  }
+  const job = parsed.data;
+  const issues: ValidationIssue[] = [
+    ...checkSchedule(job.schedule),
+    ...checkAgent(job.agent, context.catalog),
+    ...checkPlugins(job.plugins, context.catalog),
+  ];
+  const resolved = resolveBudgets(job);
+  issues.push(
+    ...checkTimeBudget(
+      {
+        ...resolved.timeouts,
+        maxRunSeconds: resolved.maxRunSeconds,
+        leaseSeconds: job.leaseSeconds,
+        pluginTimeouts: job.plugins.map((plugin) => ({ name: plugin.name, timeoutSeconds: plugin.timeoutSeconds })),
+      },
+      context.functionTimeoutSeconds ?? LAMBDA_MAX_TIMEOUT_SECONDS,
+    ),
+  );
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, job: { ...job, ...resolved } };
+}
+
+function resolveBudgets(job: ParsedJob): Pick<JobDefinition, "timeouts" | "maxRunSeconds"> {
+  const pluginSum = job.plugins.reduce((sum, plugin) => sum + plugin.timeoutSeconds, 0);
+  const runtimePluginsSeconds =
+    job.timeouts.runtimePluginsSeconds ?? (job.plugins.length === 0 ? 1 : pluginSum + JOB_DEFAULTS.runtimePluginsSlackSeconds);
+  const timeouts = { ...job.timeouts, runtimePluginsSeconds };
+  const maxRunSeconds =
+    job.maxRunSeconds ??
+    timeouts.setupSeconds + timeouts.runtimePluginsSeconds + timeouts.agentTurnSeconds + timeouts.finalizeSeconds;
+  return { timeouts, maxRunSeconds };
+}
+
+function checkSchedule(schedule: string, path = "schedule"): ValidationIssue[] {
+  try {
+    parseScheduleExpression(schedule);
+    return [];
+  } catch (error) {
+    if (error instanceof ScheduleExpressionError) return [{ path, message: error.message }];
+    throw error;
+  }
+}
+
+function checkAgent(agent: ParsedJob["agent"], catalog: AgentCatalog): ValidationIssue[] {
+  const harness = catalog.harnesses.get(agent.harness);
+  if (!harness) {
+    return [
+      {
+        path: "agent.harness",
+        message: `"${agent.harness}" is not a registered harness; use one of: ${[...catalog.harnesses.keys()].join(", ")}`,
+      },
+    ];
+  }
+  const options = harness.optionsSchema.safeParse(agent.options);
+  return options.success ? [] : toValidationIssues(options.error, "agent.options");
+}
+
+function checkPlugins(plugins: ParsedJob["plugins"], catalog: AgentCatalog): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const seen = new Map<string, number>();
+  plugins.forEach((plugin, index) => {
+    const base = `plugins[${index}]`;
+    const first = seen.get(plugin.name);
+    if (first !== undefined) {
+      issues.push({ path: `${base}.name`, message: `"${plugin.name}" is already the name of plugins[${first}]` });
+    } else {
+      seen.set(plugin.name, index);
+    }
+    const pluginType = catalog.pluginTypes.get(plugin.type);
+    if (!pluginType) {
+      issues.push({
+        path: `${base}.type`,
+        message: `"${plugin.type}" is not a registered plugin type; use one of: ${[...catalog.pluginTypes.keys()].join(", ")}`,
+      });
+      return;
+    }
+    const options = pluginType.optionsSchema.safeParse(plugin.options);
+    if (!options.success) issues.push(...toValidationIssues(options.error, `${base}.options`));
+  });
+  return issues;
+}
+
+/** Best-effort checks on a job whose overall shape failed, so one pass reports everything. */
+function checkLooseFields(input: unknown, context: JobValidationContext): ValidationIssue[] {
+  if (typeof input !== "object" || input === null) return [];
+  const record = input as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  if (typeof record.schedule === "string") issues.push(...checkSchedule(record.schedule));
+  const agent = record.agent as Record<string, unknown> | undefined;
+  if (agent && typeof agent.harness === "string" && !context.catalog.harnesses.has(agent.harness)) {
+    issues.push(...checkAgent({ harness: agent.harness, prompt: "x", options: {} }, context.catalog));
+  }
+  return issues;
+}

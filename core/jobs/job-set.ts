@@ -1,0 +1,41 @@
+import type { ValidationIssue } from "../errors.ts";
+import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
+
+export interface ValidatedJobSet {
+  /** Each job as the user wrote it — what is stored, so defaults stay those of the running code. */
+  readonly specs: readonly Record<string, unknown>[];
+  readonly jobs: readonly JobDefinition[];
+}
+
+export type JobSetValidationResult =
+  | ({ readonly ok: true } & ValidatedJobSet)
+  | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
+
+/**
+ * Validates a whole jobs file — `{ "jobs": [...] }` or a bare array — and reports every problem of
+ * every job with its path (`jobs[2].schedule`), plus duplicate ids. Nothing is valid unless all is.
+ */
+export function validateJobSet(input: unknown, context: JobValidationContext): JobSetValidationResult {
+  const list = Array.isArray(input) ? input : (input as { jobs?: unknown } | null)?.jobs;
+  if (!Array.isArray(list)) {
+    return {
+      ok: false,
+      issues: [{ path: "jobs", message: 'expected {"jobs": [ ... ]} or an array of job definitions' }],
+    };
+  }
+  const issues: ValidationIssue[] = [];
+  const jobs: JobDefinition[] = [];
+  const firstIndexById = new Map<string, number>();
+  list.forEach((spec, index) => {
+    const result = validateJob(spec, context);
+    if (result.ok) jobs.push(result.job);
+    else issues.push(...result.issues.map((issue) => ({ ...issue, path: `jobs[${index}].${issue.path}` })));
+    const id = (spec as { id?: unknown } | null)?.id;
+    if (typeof id !== "string") return;
+    const first = firstIndexById.get(id);
+    if (first === undefined) firstIndexById.set(id, index);
+    else issues.push({ path: `jobs[${index}].id`, message: `duplicate id "${id}" (also jobs[${first}].id)` });
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, specs: list as Record<string, unknown>[], jobs };
+}

@@ -1,0 +1,235 @@
+import type { JobSpec } from "./jobs/job-schema.ts";
+import type { LeaseState } from "./leases/lease.ts";
+import type {
+  FireRecord,
+  PhaseName,
+  PhaseOutcome,
+  PluginRecord,
+  RunError,
+  RunOutput,
+  RunRecord,
+  TerminalRunStatus,
+} from "./runs/run-record.ts";
+import type { JobStats } from "./stats/job-stats.ts";
+
+// Ports: what the core needs from the outside world. The adapters live in adapters/ (DynamoDB,
+// SQS, EventBridge, CloudWatch EMF); the core never imports an SDK.
+
+/** A job as stored: the user's spec (validated again on every read), versioned. */
+export interface StoredJob {
+  readonly jobId: string;
+  readonly spec: JobSpec & Record<string, unknown>;
+  /** Starts at 1; every change increments it. Runs record the version they ran. */
+  readonly version: number;
+  readonly specHash: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface JobStore {
+  /** Strongly consistent read: DESIGN invariant 6 (fresh policy per run). */
+  getJob(jobId: string): Promise<StoredJob | undefined>;
+  listJobs(): Promise<StoredJob[]>;
+  /**
+   * Creates a job (`previous` undefined) or replaces `previous`, if the stored version is still
+   * `previous.version`; the new version is one higher.
+   * @throws ConcurrentJobChangeError when someone else changed it in between.
+   */
+  putJob(spec: StoredJob["spec"], previous: StoredJob | undefined, nowMs: number): Promise<StoredJob>;
+  deleteJob(jobId: string, expectedVersion: number): Promise<void>;
+}
+
+/** A new run and the fire that caused it, created atomically with the lease acquisition. */
+export interface RunStart {
+  readonly fire: FireRecord;
+  readonly run: RunRecord;
+  readonly leaseSeconds: number;
+  readonly historyRetentionDays: number;
+  readonly nowMs: number;
+  /** Drains only: acquire only if this buffer is still pending, and consume it. */
+  readonly drainBufferId?: string;
+}
+
+export type RunStartResult =
+  | { readonly kind: "started" }
+  | { readonly kind: "duplicate"; readonly previous: FireRecord }
+  | { readonly kind: "busy"; readonly lease: LeaseState };
+
+export type BufferResult = { readonly kind: "buffered" } | { readonly kind: "duplicate"; readonly previous: FireRecord } | {
+  readonly kind: "holder-changed";
+  readonly lease: LeaseState | undefined;
+};
+
+export interface DispatchStore {
+  /** Writes the fire record, acquires the lease and creates the queued run — all or nothing. */
+  startRunForFire(start: RunStart): Promise<RunStartResult>;
+  /** Records a fire that ends without a run (skipped or rejected); idempotent per fire key. */
+  recordFireWithoutRun(
+    fire: FireRecord,
+    historyRetentionDays: number,
+  ): Promise<{ readonly kind: "recorded" } | { readonly kind: "duplicate"; readonly previous: FireRecord }>;
+  /**
+   * Coalesces a fire into the lease's pending fire while `holderRunId` still holds it; with
+   * `requestStop` also asks the holder to stop (`replace`).
+   */
+  bufferFire(
+    fire: FireRecord,
+    options: { holderRunId: string; requestStop: boolean; historyRetentionDays: number; nowMs: number },
+  ): Promise<BufferResult>;
+  getRun(jobId: string, runId: string): Promise<RunRecord | undefined>;
+}
+
+/** Identifies a run's right to write: DESIGN invariant 2 (fencing). */
+export interface RunFence {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly token: number;
+}
+
+export interface PhaseChange {
+  /** The phase that ends with this write, and how. */
+  readonly end?: { readonly phase: PhaseName; readonly outcome: PhaseOutcome };
+  /** The phase that starts, with its deadline — written before its work begins (invariant 3). */
+  readonly start?: { readonly phase: PhaseName; readonly deadlineAt: number };
+  /** Plugin records to write (e.g. one finishing and the next starting, in one request). */
+  readonly plugins?: readonly PluginRecord[];
+}
+
+export type FencedWriteResult =
+  | { readonly kind: "ok" }
+  | { readonly kind: "lease-lost"; readonly lease: LeaseState | undefined }
+  | { readonly kind: "run-not-active"; readonly run: RunRecord | undefined };
+
+export interface RunEnd {
+  readonly status: TerminalRunStatus;
+  readonly phaseOutcome?: { readonly phase: PhaseName; readonly outcome: PhaseOutcome };
+  readonly error?: RunError;
+  readonly diagnostic?: string;
+  readonly output?: RunOutput;
+  readonly provider?: string;
+  readonly model?: string;
+  readonly usage?: RunRecord["usage"];
+  readonly toolCalls?: number;
+  readonly plugins?: readonly PluginRecord[];
+}
+
+export interface RunStore {
+  /** Lease, run, job and stats of one run in one consistent read. */
+  loadRunContext(
+    jobId: string,
+    runId: string,
+  ): Promise<{
+    job: StoredJob | undefined;
+    lease: LeaseState | undefined;
+    run: RunRecord | undefined;
+    stats: JobStats | undefined;
+  }>;
+  /** queued → running, with the setup phase written ahead. Refused if not queued or not the holder. */
+  beginRun(
+    fence: RunFence,
+    options: {
+      nowMs: number;
+      setupDeadlineAt: number;
+      leaseSeconds: number;
+      plugins: readonly PluginRecord[];
+    },
+  ): Promise<FencedWriteResult>;
+  /** Records phase/plugin progress (fenced) and renews the lease. */
+  recordProgress(
+    fence: RunFence,
+    change: PhaseChange,
+    options: { nowMs: number; leaseSeconds: number; phaseDeadlineAt: number },
+  ): Promise<FencedWriteResult>;
+  /** Renews the lease; returns whether a stop was requested. */
+  heartbeat(
+    fence: RunFence,
+    options: { nowMs: number; leaseSeconds: number; phaseDeadlineAt: number },
+  ): Promise<
+    | { readonly kind: "ok"; readonly stopRequestedAt?: number; readonly stopRequestedBy?: string }
+    | { readonly kind: "lease-lost"; readonly lease: LeaseState | undefined }
+  >;
+  /** Ends the run, releases the lease and updates the job stats in one transaction (fenced). */
+  finishRun(
+    fence: RunFence,
+    end: RunEnd,
+    options: { nowMs: number; statsBefore: JobStats; statsAfter: JobStats; historyRetentionDays: number },
+  ): Promise<FencedWriteResult | { readonly kind: "stats-conflict" }>;
+  getStats(jobId: string): Promise<JobStats | undefined>;
+  /**
+   * After a release: takes the lease out of the sweep index unless a fire is pending on it, in
+   * which case the pending fire is returned for the caller to drain.
+   */
+  settleLease(jobId: string): Promise<{ readonly pending?: LeaseState["pending"] }>;
+}
+
+/** A run the sweeper found overdue, read consistently with its lease. */
+export interface SweepCandidate {
+  readonly lease: LeaseState;
+  readonly run: RunRecord | undefined;
+}
+
+/** What ending a run by authority needs (the sweeper, and dispatch when it takes over). */
+export type RunEndingStore = Pick<SweepStore, "getStats" | "endRunBySweeper" | "releaseOrphanedLease" | "settleLease">;
+
+export interface SweepStore {
+  /** Leases whose sweep time has passed: one index query per shard; cost grows with active runs only. */
+  findOverdueLeases(nowMs: number): Promise<LeaseState[]>;
+  /** Consistent re-read of a lease and the run holding it. */
+  loadSweepCandidate(jobId: string): Promise<SweepCandidate | undefined>;
+  /**
+   * Ends a run that cannot end itself, on the authority of the sweeper (or of a dispatch taking
+   * over an expired lease): the run, its lease — released, or handed over to `retryRun` — and the
+   * job's stats in one transaction, conditioned on the run still being active, the lease still
+   * held by it with `token` and still overdue (`overdue`), and the stats' version.
+   */
+  endRunBySweeper(
+    run: { jobId: string; runId: string },
+    end: RunEnd,
+    options: {
+      nowMs: number;
+      lease: { token: number; overdue: "lease-expired" | "phase-overdue" };
+      retryRun?: RunRecord;
+      leaseSeconds: number;
+      statsBefore: JobStats;
+      statsAfter: JobStats;
+      historyRetentionDays: number;
+    },
+  ): Promise<{ readonly kind: "ended" } | { readonly kind: "conflict"; readonly on: "lease" | "run" | "stats" | "retry-run" }>;
+  /** Pushes a lease's sweep time later (a pending fire whose drain was just sent). */
+  postponeSweep(jobId: string, expectedBufferId: string, sweepAt: number): Promise<void>;
+  /** Removes a free lease with nothing pending from the sweep index. */
+  settleLease(jobId: string): Promise<{ readonly pending?: LeaseState["pending"] }>;
+  getRun(jobId: string, runId: string): Promise<RunRecord | undefined>;
+  /** Releases a lease whose holder has no active run record (nothing else would ever free it). */
+  releaseOrphanedLease(jobId: string, runId: string, token: number, nowMs: number): Promise<void>;
+  getStats(jobId: string): Promise<JobStats | undefined>;
+}
+
+/** Port: a message queue (SQS in AWS and locally). */
+export interface MessageQueue {
+  send(body: string, attributes?: Readonly<Record<string, string>>): Promise<void>;
+}
+
+export type MetricUnit = "Count" | "Milliseconds" | "Percent" | "None";
+
+/** Port: metrics (CloudWatch EMF through Powertools). `jobId` becomes a dimension. */
+export interface Metrics {
+  add(name: string, value: number, unit: MetricUnit, dimensions?: Readonly<Record<string, string>>): void;
+  /** Writes what was added (EMF lines); called at the end of each invocation. */
+  flush(): void;
+}
+
+export interface RunLifecycleEvent {
+  readonly type: "run.started" | "run.succeeded" | "run.failed" | "run.stalled" | "run.timed-out" | "run.abandoned" | "run.cancelled";
+  readonly jobId: string;
+  readonly runId: string;
+  readonly status: string;
+  readonly phase?: PhaseName;
+  readonly reason?: string;
+  readonly at: number;
+}
+
+/** Port: run lifecycle events (EventBridge PutEvents in AWS). */
+export interface LifecycleEvents {
+  publish(events: readonly RunLifecycleEvent[]): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import type { ValidationIssue } from "./errors.ts";
+
+/** `["plugins", 0, "timeoutSeconds"]` → `plugins[0].timeoutSeconds`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text ? `.${String(segment)}` : String(segment);
+  }
+  return text;
+}
+
+/** Joins a base path and a relative one: `jobs[2]` + `agent.model` → `jobs[2].agent.model`. */
+export function joinPath(base: string, relative: string): string {
+  if (!base) return relative;
+  if (!relative) return base;
+  return relative.startsWith("[") ? `${base}${relative}` : `${base}.${relative}`;
+}
+
+/**
+ * Turns zod issues into path + message pairs a person can act on. zod's own wording is kept
+ * except where it leaves the reader guessing (unknown keys, wrong types).
+ */
+export function toValidationIssues(error: z.ZodError, basePath = ""): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    const path = joinPath(basePath, formatPath(issue.path));
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        issues.push({ path: joinPath(path, key), message: unknownKeyMessage(key) });
+      }
+      continue;
+    }
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+      issues.push({ path, message: `is required (expected ${issue.expected})` });
+      continue;
+    }
+    issues.push({ path, message: issue.message });
+  }
+  return issues;
+}
+
+function unknownKeyMessage(key: string): string {
+  if (/^(api[-_]?key|token|secret|password|authorization)$/i.test(key)) {
+    return `unknown field; credentials never go in a job definition — put the value in an environment variable, Secrets Manager or SSM and reference it (e.g. "apiKeyRef": "env:MY_KEY")`;
+  }
+  return "unknown field; remove it or check its spelling";
+}

@@ -1,0 +1,87 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { type Clock, systemClock } from "#core/clock.ts";
+import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import type { Logger } from "#core/logger.ts";
+import type { LifecycleEvents, MessageQueue, Metrics } from "#core/ports.ts";
+import { type DynamoStore, createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
+import { createEventBridgeEvents, RecordingEvents } from "#adapters/events/eventbridge-events.ts";
+import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
+import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
+import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
+import { createSqsDeadLetters, type DeadLetters } from "#adapters/sqs/dead-letters.ts";
+import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import { readEnvironment, readTurnFunctionTimeout } from "./environment.ts";
+
+/** Everything a handler needs, built once per process (Lambda cold start, local runtime). */
+export interface Dependencies {
+  readonly store: DynamoStore;
+  readonly fires: MessageQueue;
+  readonly turns: MessageQueue;
+  readonly firesDeadLetters: DeadLetters;
+  readonly turnsDeadLetters: DeadLetters;
+  readonly metrics: Metrics;
+  readonly events: LifecycleEvents;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly registry: AgentRegistry;
+  readonly validation: JobValidationContext;
+  readonly clients: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient; readonly eventbridge: EventBridgeClient };
+}
+
+export interface DependencyConfig {
+  readonly tableName: string;
+  readonly firesQueueUrl: string;
+  readonly firesDlqUrl: string;
+  readonly turnsQueueUrl: string;
+  readonly turnsDlqUrl: string;
+  /** Without a bus, lifecycle events are kept in memory (local runtime, tests). */
+  readonly eventBusName?: string;
+  readonly turnFunctionTimeoutSeconds: number;
+  readonly serviceName: string;
+}
+
+/** Wires the adapters to their ports. Clients are injectable so tests and the local runtime pass theirs. */
+export function createDependencies(
+  config: DependencyConfig,
+  overrides: Partial<Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry">> = {},
+): Dependencies {
+  const clients = overrides.clients ?? {
+    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient({}),
+    eventbridge: new EventBridgeClient({}),
+  };
+  const registry = overrides.registry ?? builtInRegistry;
+  return {
+    store: createDynamoStore({ client: clients.dynamodb, tableName: config.tableName }),
+    fires: createSqsQueue(clients.sqs, config.firesQueueUrl),
+    turns: createSqsQueue(clients.sqs, config.turnsQueueUrl),
+    firesDeadLetters: createSqsDeadLetters(clients.sqs, config.firesDlqUrl),
+    turnsDeadLetters: createSqsDeadLetters(clients.sqs, config.turnsDlqUrl),
+    metrics: overrides.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),
+    events:
+      overrides.events ??
+      (config.eventBusName ? createEventBridgeEvents(clients.eventbridge, config.eventBusName) : new RecordingEvents()),
+    log: overrides.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
+    clock: overrides.clock ?? systemClock,
+    registry,
+    validation: { catalog: registry.catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
+    clients,
+  };
+}
+
+/**
+ * Dependencies from the environment the CDK stack (or the local runtime) sets. Fails at cold start,
+ * naming every missing variable. AWS_ENDPOINT_URL, when set, points every client elsewhere
+ * (LocalStack) — the SDK reads it itself.
+ */
+export function dependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): Dependencies {
+  const config = readEnvironment(["tableName", "firesQueueUrl", "firesDlqUrl", "turnsQueueUrl", "turnsDlqUrl"], env);
+  return createDependencies({
+    ...config,
+    eventBusName: env.AGENTCRON_EVENT_BUS_NAME || undefined,
+    turnFunctionTimeoutSeconds: readTurnFunctionTimeout(env),
+    serviceName: env.POWERTOOLS_SERVICE_NAME || "agentcron",
+  });
+}

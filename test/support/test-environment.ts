@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { DeleteMessageBatchCommand, DeleteQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
+import { inject } from "vitest";
+import { ManualClock } from "#core/clock.ts";
+import { silentLogger } from "#core/logger.ts";
+import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
+import { createTableInput, enableTtlInput } from "#adapters/dynamodb/table-definition.ts";
+import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
+import { RecordingMetrics } from "#adapters/metrics/emf-metrics.ts";
+import { builtInRegistry } from "#adapters/registry.ts";
+import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
+import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
+import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import type { Dependencies } from "#functions/commons/dependencies.ts";
+
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+
+/** One test file's world: its own table and queues on the shared emulators, a manual clock. */
+export interface TestEnvironment extends Omit<Dependencies, "metrics" | "events" | "clock"> {
+  readonly tableName: string;
+  readonly queues: QueueUrls;
+  readonly clock: ManualClock;
+  readonly metrics: RecordingMetrics;
+  readonly events: RecordingEvents;
+  /** Receives (and deletes) up to `max` messages from a queue. */
+  drain(queueUrl: string, max?: number): Promise<Message[]>;
+  destroy(): Promise<void>;
+}
+
+/** Clients pointed at the emulators the global setup started (or at AWS_ENDPOINT_URL). */
+export function testClients() {
+  const region = process.env.AWS_REGION ?? "us-east-1";
+  return {
+    dynamodb: new DynamoDBClient({ endpoint: inject("dynamodbEndpoint"), region, credentials }),
+    sqs: new SQSClient({ endpoint: inject("sqsEndpoint"), region, credentials }),
+    // No EventBridge emulator runs here; lifecycle events are recorded in memory in tests.
+    eventbridge: new EventBridgeClient({ endpoint: "http://127.0.0.1:9", region, credentials }),
+  };
+}
+
+export async function createTestEnvironment(options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestEnvironment> {
+  const clients = testClients();
+  const suffix = randomUUID().slice(0, 8);
+  const tableName = `agentcron-test-${suffix}`;
+  await clients.dynamodb.send(new CreateTableCommand(createTableInput(tableName)));
+  await clients.dynamodb.send(new UpdateTimeToLiveCommand(enableTtlInput(tableName))).catch(() => {
+    // DynamoDB Local accepts TTL settings but never deletes; LocalStack may answer differently.
+  });
+  const visibility = options.visibilityTimeoutSeconds ?? 30;
+  const queues = await createQueues(clients.sqs, `agentcron-test-${suffix}`, { fires: visibility, turns: visibility });
+  const store: DynamoStore = createDynamoStore({ client: clients.dynamodb, tableName });
+  const clock = new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 0));
+  const metrics = new RecordingMetrics();
+  const events = new RecordingEvents();
+  return {
+    tableName,
+    queues,
+    clients,
+    store,
+    fires: createSqsQueue(clients.sqs, queues.firesQueueUrl),
+    turns: createSqsQueue(clients.sqs, queues.turnsQueueUrl),
+    firesDeadLetters: createSqsDeadLetters(clients.sqs, queues.firesDlqUrl),
+    turnsDeadLetters: createSqsDeadLetters(clients.sqs, queues.turnsDlqUrl),
+    metrics,
+    events,
+    log: silentLogger,
+    clock,
+    registry: builtInRegistry,
+    validation: { catalog: builtInRegistry.catalog, functionTimeoutSeconds: 900 },
+    async drain(queueUrl, max = 100) {
+      const received: Message[] = [];
+      for (;;) {
+        const result = await clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ["All"],
+            MessageSystemAttributeNames: ["All"],
+          }),
+        );
+        const batch = result.Messages ?? [];
+        if (batch.length === 0 || received.length >= max) break;
+        received.push(...batch);
+        await clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+          }),
+        );
+      }
+      return received;
+    },
+    async destroy() {
+      await clients.dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => {});
+      for (const url of Object.values(queues)) {
+        await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => {});
+      }
+      clients.dynamodb.destroy();
+      clients.sqs.destroy();
+      clients.eventbridge.destroy();
+    },
+  };
+}
+
+/** Wraps message bodies in the SQS event a Lambda would receive. */
+export function sqsEventOf(bodies: readonly string[], queueArn = "arn:aws:sqs:us-east-1:000000000000:test"): SQSEvent {
+  return {
+    Records: bodies.map((body, index) => ({
+      messageId: `message-${index}-${randomUUID()}`,
+      receiptHandle: `receipt-${index}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "test",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: queueArn,
+      awsRegion: "us-east-1",
+    })),
+  };
+}
