@@ -1,4 +1,4 @@
-import type { JobSpec } from "./jobs/job-schema.ts";
+import type { JobDefinition, JobSpec } from "./jobs/job-schema.ts";
 import type { LeaseState } from "./leases/lease.ts";
 import type {
   FireRecord,
@@ -203,6 +203,30 @@ export interface SweepStore {
   /** Releases a lease whose holder has no active run record (nothing else would ever free it). */
   releaseOrphanedLease(jobId: string, runId: string, token: number, nowMs: number): Promise<void>;
   getStats(jobId: string): Promise<JobStats | undefined>;
+}
+
+export type ScheduleAction = "created" | "updated" | "enabled" | "disabled" | "deleted" | "unchanged";
+
+export interface ScheduleChange {
+  readonly jobId: string;
+  readonly ruleName: string;
+  readonly action: ScheduleAction;
+}
+
+/**
+ * Port: the schedules that fire jobs (EventBridge rules in AWS; the in-process scheduler locally).
+ * One reconciler keeps them in step with the stored jobs, for both `cdk deploy` and the CLI.
+ */
+export interface Schedules {
+  /**
+   * Makes the schedules match `jobs` exactly: one per job, with its expression, enabled as the job
+   * is, targeting the fires queue with the job's fire message; schedules of jobs not in `jobs` are
+   * deleted. Running it twice changes nothing the second time.
+   */
+  reconcile(
+    jobs: readonly JobDefinition[],
+    options?: { dryRun?: boolean },
+  ): Promise<ScheduleChange[]>;
 }
 
 /** Port: a message queue (SQS in AWS and locally). */

@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.ts";
 import { JobValidationError } from "../errors.ts";
-import type { JobStore, StoredJob } from "../ports.ts";
+import type { JobStore, ScheduleChange, Schedules, StoredJob } from "../ports.ts";
 import { canonicalJson } from "./canonical-json.ts";
-import type { JobValidationContext } from "./job-schema.ts";
+import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
 import { validateJobSet } from "./job-set.ts";
 
 export type JobChangeKind = "created" | "updated" | "unchanged" | "deleted" | "not-in-set";
@@ -26,6 +26,8 @@ export interface ApplyJobsOptions {
 export interface ApplyJobsReport {
   readonly changes: readonly JobChange[];
   readonly applied: boolean;
+  /** What the schedule reconciler changed (when schedules were given). */
+  readonly schedules?: readonly ScheduleChange[];
 }
 
 /**
@@ -71,14 +73,19 @@ export function planJobChanges(
  */
 export async function applyJobs(
   input: unknown,
-  deps: { jobs: JobStore; clock: Clock; validation: JobValidationContext },
+  deps: { jobs: JobStore; clock: Clock; validation: JobValidationContext; schedules?: Schedules },
   options: ApplyJobsOptions = {},
 ): Promise<ApplyJobsReport> {
   const validated = validateJobSet(input, deps.validation);
   if (!validated.ok) throw new JobValidationError(validated.issues, "job set");
   const stored = await deps.jobs.listJobs();
   const changes = planJobChanges(validated.specs, stored, { prune: options.prune ?? false });
-  if (options.dryRun) return { changes, applied: false };
+  if (options.dryRun) {
+    const schedules = deps.schedules
+      ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation), { dryRun: true })
+      : undefined;
+    return { changes, applied: false, schedules };
+  }
 
   const storedById = new Map(stored.map((job) => [job.jobId, job]));
   const specById = new Map(validated.specs.map((spec) => [String(spec.id), spec]));
@@ -91,5 +98,23 @@ export async function applyJobs(
       await deps.jobs.deleteJob(change.jobId, change.fromVersion ?? 0);
     }
   }
-  return { changes, applied: true };
+  const schedules = deps.schedules
+    ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation))
+    : undefined;
+  return { changes, applied: true, schedules };
+}
+
+/** Every job stored once the set is applied: the set itself plus stored jobs it kept (not pruned). */
+function finalJobs(
+  applied: readonly JobDefinition[],
+  stored: readonly StoredJob[],
+  changes: readonly JobChange[],
+  validation: JobValidationContext,
+): JobDefinition[] {
+  const kept = new Set(changes.filter((change) => change.kind === "not-in-set").map((change) => change.jobId));
+  const others = stored
+    .filter((job) => kept.has(job.jobId))
+    .map((job) => validateJob(job.spec, validation))
+    .flatMap((result) => (result.ok ? [result.job] : []));
+  return [...applied, ...others];
 }
