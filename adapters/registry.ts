@@ -13,7 +13,10 @@ export interface AgentRegistry {
   pluginType(type: string): PluginType;
 }
 
-export function createRegistry(harnesses: readonly Harness[], pluginTypes: readonly PluginType[]): AgentRegistry {
+export function createRegistry(
+  harnesses: readonly Harness[],
+  pluginTypes: readonly PluginType[],
+): AgentRegistry {
   const harnessByName = new Map(harnesses.map((harness) => [harness.name, harness]));
   const pluginTypeByName = new Map(pluginTypes.map((pluginType) => [pluginType.type, pluginType]));
   return {

@@ -16,7 +16,9 @@ export class JobValidationError extends Error {
     readonly issues: readonly ValidationIssue[],
     subject = "job definition",
   ) {
-    super(`invalid ${subject} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${formatIssues(issues)}`);
+    super(
+      `invalid ${subject} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${formatIssues(issues)}`,
+    );
   }
 }
 

@@ -55,10 +55,13 @@ export type RunStartResult =
   | { readonly kind: "duplicate"; readonly previous: FireRecord }
   | { readonly kind: "busy"; readonly lease: LeaseState };
 
-export type BufferResult = { readonly kind: "buffered" } | { readonly kind: "duplicate"; readonly previous: FireRecord } | {
-  readonly kind: "holder-changed";
-  readonly lease: LeaseState | undefined;
-};
+export type BufferResult =
+  | { readonly kind: "buffered" }
+  | { readonly kind: "duplicate"; readonly previous: FireRecord }
+  | {
+      readonly kind: "holder-changed";
+      readonly lease: LeaseState | undefined;
+    };
 
 export interface DispatchStore {
   /** Writes the fire record, acquires the lease and creates the queued run — all or nothing. */
@@ -169,7 +172,10 @@ export interface SweepCandidate {
 }
 
 /** What ending a run by authority needs (the sweeper, and dispatch when it takes over). */
-export type RunEndingStore = Pick<SweepStore, "getStats" | "endRunBySweeper" | "releaseOrphanedLease" | "settleLease">;
+export type RunEndingStore = Pick<
+  SweepStore,
+  "getStats" | "endRunBySweeper" | "releaseOrphanedLease" | "settleLease"
+>;
 
 export interface SweepStore {
   /** Leases whose sweep time has passed: one index query per shard; cost grows with active runs only. */
@@ -194,7 +200,10 @@ export interface SweepStore {
       statsAfter: JobStats;
       historyRetentionDays: number;
     },
-  ): Promise<{ readonly kind: "ended" } | { readonly kind: "conflict"; readonly on: "lease" | "run" | "stats" | "retry-run" }>;
+  ): Promise<
+    | { readonly kind: "ended" }
+    | { readonly kind: "conflict"; readonly on: "lease" | "run" | "stats" | "retry-run" }
+  >;
   /** Pushes a lease's sweep time later (a pending fire whose drain was just sent). */
   postponeSweep(jobId: string, expectedBufferId: string, sweepAt: number): Promise<void>;
   /** Removes a free lease with nothing pending from the sweep index. */
@@ -223,10 +232,7 @@ export interface Schedules {
    * is, targeting the fires queue with the job's fire message; schedules of jobs not in `jobs` are
    * deleted. Running it twice changes nothing the second time.
    */
-  reconcile(
-    jobs: readonly JobDefinition[],
-    options?: { dryRun?: boolean },
-  ): Promise<ScheduleChange[]>;
+  reconcile(jobs: readonly JobDefinition[], options?: { dryRun?: boolean }): Promise<ScheduleChange[]>;
 }
 
 /** Port: a message queue (SQS in AWS and locally). */
@@ -244,7 +250,14 @@ export interface Metrics {
 }
 
 export interface RunLifecycleEvent {
-  readonly type: "run.started" | "run.succeeded" | "run.failed" | "run.stalled" | "run.timed-out" | "run.abandoned" | "run.cancelled";
+  readonly type:
+    | "run.started"
+    | "run.succeeded"
+    | "run.failed"
+    | "run.stalled"
+    | "run.timed-out"
+    | "run.abandoned"
+    | "run.cancelled";
   readonly jobId: string;
   readonly runId: string;
   readonly status: string;

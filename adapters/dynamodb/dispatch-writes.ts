@@ -4,8 +4,8 @@ import type { FireRecord } from "#core/runs/run-record.ts";
 import { attributeNames, attributeValues } from "./expressions.ts";
 import { keys } from "./keys.ts";
 import { acquireLease, bufferOnLease } from "./lease-expressions.ts";
-import { fireFromItem, fireToItem, leaseFromItem, runToItem } from "./records.ts";
 import { getRun } from "./reads.ts";
+import { fireFromItem, fireToItem, leaseFromItem, runToItem } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
 import { transactWrite } from "./transactions.ts";
 
@@ -24,7 +24,12 @@ function putFire(table: TableContext, fire: FireRecord, historyRetentionDays: nu
   };
 }
 
-function updateStats(table: TableContext, jobId: string, expression: string, values: Record<string, unknown>) {
+function updateStats(
+  table: TableContext,
+  jobId: string,
+  expression: string,
+  values: Record<string, unknown>,
+) {
   const update = `SET #jobId = :jobId, #type = :statsType ${expression}`;
   return {
     Update: {
@@ -118,7 +123,10 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
       if (outcome.committed) return { kind: "buffered" };
       const [fireFailure, leaseFailure] = outcome.failedConditions;
       if (fireFailure?.item) return { kind: "duplicate", previous: fireFromItem(fireFailure.item) };
-      return { kind: "holder-changed", lease: leaseFailure?.item ? leaseFromItem(leaseFailure.item) : undefined };
+      return {
+        kind: "holder-changed",
+        lease: leaseFailure?.item ? leaseFromItem(leaseFailure.item) : undefined,
+      };
     },
 
     getRun: (jobId, runId) => getRun(table, jobId, runId),

@@ -49,3 +49,19 @@ export function setClauses(fields: Readonly<Record<string, unknown>>): {
   }
   return { clauses, values };
 }
+
+/**
+ * Expression attribute values limited to the `:placeholders` the expressions use — DynamoDB
+ * rejects a request that carries a value it does not use, and the lease expressions share one
+ * value set across variants.
+ */
+export function usedAttributeValues(
+  expressions: readonly (string | undefined)[],
+  values: Readonly<Record<string, unknown>>,
+): Record<string, AttributeValue> {
+  const used = new Set<string>();
+  for (const expression of expressions) {
+    for (const match of expression?.matchAll(/:[A-Za-z0-9_]+/g) ?? []) used.add(match[0]);
+  }
+  return attributeValues(Object.fromEntries(Object.entries(values).filter(([name]) => used.has(name))));
+}

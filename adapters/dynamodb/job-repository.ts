@@ -9,8 +9,8 @@ import { specHashOf } from "#core/jobs/canonical-json.ts";
 import type { JobStore, StoredJob } from "#core/ports.ts";
 import { attributeValues, toItem } from "./expressions.ts";
 import { keys } from "./keys.ts";
-import { jobFromItem, plain } from "./records.ts";
 import { getJob } from "./reads.ts";
+import { jobFromItem, plain } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
 
 /** Someone else changed the job between our read and our write; re-read and try again. */
@@ -60,7 +60,8 @@ export function createJobRepository(table: TableContext): JobStore {
             Item: toItem({ ...keys.job(jobId), type: "job", ...stored }),
             ConditionExpression: expectedVersion === 0 ? "attribute_not_exists(#pk)" : "#version = :expected",
             ExpressionAttributeNames: expectedVersion === 0 ? { "#pk": "pk" } : { "#version": "version" },
-            ExpressionAttributeValues: expectedVersion === 0 ? undefined : attributeValues({ ":expected": expectedVersion }),
+            ExpressionAttributeValues:
+              expectedVersion === 0 ? undefined : attributeValues({ ":expected": expectedVersion }),
           }),
         );
       } catch (error) {
@@ -87,7 +88,9 @@ export function createJobRepository(table: TableContext): JobStore {
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          throw new ConcurrentJobChangeError(`job ${jobId} changed while it was being deleted; re-read and apply again`);
+          throw new ConcurrentJobChangeError(
+            `job ${jobId} changed while it was being deleted; re-read and apply again`,
+          );
         }
         throw error;
       }

@@ -2,7 +2,8 @@ import type { Update } from "@aws-sdk/client-dynamodb";
 
 /** An Update without its table: the store adds `TableName`. */
 export type LeaseUpdate = Omit<Update, "TableName">;
-import { attributeNames, attributeValues } from "./expressions.ts";
+
+import { attributeNames, attributeValues, usedAttributeValues } from "./expressions.ts";
 import { keys, sweepShardOf, ttlAfterDays } from "./keys.ts";
 
 // The lease logic (DESIGN invariants 1 and 2), as DynamoDB expressions. Everything that takes,
@@ -51,7 +52,7 @@ function leaseUpdate(
     UpdateExpression: updateExpression,
     ConditionExpression: conditionExpression,
     ExpressionAttributeNames: attributeNames([updateExpression, conditionExpression]),
-    ExpressionAttributeValues: attributeValues(values),
+    ExpressionAttributeValues: usedAttributeValues([updateExpression, conditionExpression], values),
   };
 }
 
@@ -76,7 +77,9 @@ export function acquireLease(params: {
     "#acquiredAt = :now, #expiresAt = :expiresAt, #heartbeatAt = :now, #holderFireKey = :fireKey, " +
     "#sweepShard = :shard, #sweepAt = :expiresAt, #ttl = :ttl " +
     `REMOVE #stopRequestedAt, #stopRequestedBy, #phase, #phaseDeadlineAt, #releasedAt${consumePending}`;
-  const condition = params.drainBufferId ? `${LEASE_IS_FREE} AND #pendingBufferId = :bufferId` : LEASE_IS_FREE;
+  const condition = params.drainBufferId
+    ? `${LEASE_IS_FREE} AND #pendingBufferId = :bufferId`
+    : LEASE_IS_FREE;
   return leaseUpdate(params.jobId, update, condition, {
     ":jobId": params.jobId,
     ":type": "lease",
@@ -142,7 +145,9 @@ export function releaseLease(params: {
     "SET #releasedAt = :now, #lastHolderRunId = :runId, #sweepAt = :drainAt, #ttl = :ttl " +
       "REMOVE #holderRunId, #expiresAt, #heartbeatAt, #acquiredAt, #holderFireKey, #phase, #phaseDeadlineAt, " +
       "#stopRequestedAt, #stopRequestedBy",
-    params.overdue ? `${LEASE_IS_HELD_BY_RUN} AND ${holderOverdueCondition(params.overdue)}` : LEASE_IS_HELD_BY_RUN,
+    params.overdue
+      ? `${LEASE_IS_HELD_BY_RUN} AND ${holderOverdueCondition(params.overdue)}`
+      : LEASE_IS_HELD_BY_RUN,
     {
       ":runId": params.runId,
       ":token": params.token,

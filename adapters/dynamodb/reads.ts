@@ -1,4 +1,9 @@
-import { type AttributeValue, BatchGetItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  GetItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { StoredJob } from "#core/ports.ts";
 import type { FireRecord, RunRecord } from "#core/runs/run-record.ts";
@@ -6,11 +11,14 @@ import type { JobStats } from "#core/stats/job-stats.ts";
 import { attributeValues } from "./expressions.ts";
 import { FIRE_SK_PREFIX, type ItemKey, keys, RUN_SK_PREFIX } from "./keys.ts";
 import { fireFromItem, jobFromItem, leaseFromItem, plain, runFromItem, statsFromItem } from "./records.ts";
-import { TABLE_SCHEMA } from "./table-definition.ts";
 import type { TableContext } from "./table-context.ts";
+import { TABLE_SCHEMA } from "./table-definition.ts";
 
 /** One strongly consistent GetItem. */
-export async function getItem(table: TableContext, key: ItemKey): Promise<Record<string, unknown> | undefined> {
+export async function getItem(
+  table: TableContext,
+  key: ItemKey,
+): Promise<Record<string, unknown> | undefined> {
   const result = await table.client.send(
     new GetItemCommand({ TableName: table.tableName, Key: attributeValues(key), ConsistentRead: true }),
   );
@@ -57,7 +65,11 @@ export async function getLease(table: TableContext, jobId: string): Promise<Leas
   return item ? leaseFromItem(item) : undefined;
 }
 
-export async function getRun(table: TableContext, jobId: string, runId: string): Promise<RunRecord | undefined> {
+export async function getRun(
+  table: TableContext,
+  jobId: string,
+  runId: string,
+): Promise<RunRecord | undefined> {
   const item = await getItem(table, keys.run(jobId, runId));
   return item ? runFromItem(item) : undefined;
 }
@@ -67,7 +79,11 @@ export async function getStats(table: TableContext, jobId: string): Promise<JobS
   return item ? statsFromItem(item, jobId) : undefined;
 }
 
-export async function getFire(table: TableContext, jobId: string, fireKey: string): Promise<FireRecord | undefined> {
+export async function getFire(
+  table: TableContext,
+  jobId: string,
+  fireKey: string,
+): Promise<FireRecord | undefined> {
   const item = await getItem(table, keys.fire(jobId, fireKey));
   return item ? fireFromItem(item) : undefined;
 }

@@ -51,13 +51,9 @@ export function fireFromItem(item: Record<string, unknown>): FireRecord {
 }
 
 export function leaseFromItem(item: Record<string, unknown>): LeaseState {
-  const {
-    pendingBufferId,
-    pendingCount,
-    pendingFirstScheduledAt,
-    pendingLastScheduledAt,
-    ...rest
-  } = strip(item) as Record<string, unknown> & {
+  const { pendingBufferId, pendingCount, pendingFirstScheduledAt, pendingLastScheduledAt, ...rest } = strip(
+    item,
+  ) as Record<string, unknown> & {
     pendingBufferId?: string;
     pendingCount?: number;
     pendingFirstScheduledAt?: number;

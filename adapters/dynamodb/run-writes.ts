@@ -3,14 +3,14 @@ import {
   type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { FencedWriteResult, PhaseChange, RunEnd, RunFence, RunStore } from "#core/ports.ts";
+import type { FencedWriteResult, PhaseChange, RunEnd, RunStore } from "#core/ports.ts";
 import type { PhaseName, PluginRecord } from "#core/runs/run-record.ts";
 import type { JobStats } from "#core/stats/job-stats.ts";
 import { attributeNames, attributeValues, setClauses } from "./expressions.ts";
 import { keys, ttlAfterDays } from "./keys.ts";
 import { releaseLease, renewLease } from "./lease-expressions.ts";
-import { jobFromItem, leaseFromItem, plain, runFromItem, statsFromItem } from "./records.ts";
 import { batchGet, getStats, keyOf } from "./reads.ts";
+import { jobFromItem, leaseFromItem, plain, runFromItem, statsFromItem } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
 import { transactWrite } from "./transactions.ts";
 
@@ -72,7 +72,9 @@ function runUpdate(
 }
 
 /** Maps a cancelled fenced transaction (lease item first, run item second) to its meaning. */
-function fencedFailure(failed: readonly ({ item: Record<string, unknown> | undefined } | undefined)[]): FencedWriteResult {
+function fencedFailure(
+  failed: readonly ({ item: Record<string, unknown> | undefined } | undefined)[],
+): FencedWriteResult {
   const [leaseFailure, runFailure] = failed;
   if (runFailure) {
     return { kind: "run-not-active", run: runFailure.item ? runFromItem(runFailure.item) : undefined };
@@ -97,10 +99,7 @@ export function endRunClauses(end: RunEnd, nowMs: number, historyRetentionDays: 
     toolCalls: end.toolCalls,
     ttl: ttlAfterDays(nowMs, historyRetentionDays),
   });
-  const progress = progressClauses(
-    { end: end.phaseOutcome, plugins: end.plugins },
-    nowMs,
-  );
+  const progress = progressClauses({ end: end.phaseOutcome, plugins: end.plugins }, nowMs);
   return {
     update: `SET ${[...clauses, ...progress.clauses].join(", ")}`,
     names: progress.names,
@@ -127,7 +126,9 @@ export function statsUpdate(table: TableContext, before: JobStats, after: JobSta
   });
   const update = `SET ${clauses.join(", ")}`;
   const condition =
-    before.runsEnded === 0 ? "attribute_not_exists(#runsEnded) OR #runsEnded = :before" : "#runsEnded = :before";
+    before.runsEnded === 0
+      ? "attribute_not_exists(#runsEnded) OR #runsEnded = :before"
+      : "#runsEnded = :before";
   return {
     Update: {
       TableName: table.tableName,
@@ -143,7 +144,12 @@ export function statsUpdate(table: TableContext, before: JobStats, after: JobSta
 export function createRunWrites(table: TableContext): RunStore {
   return {
     async loadRunContext(jobId, runId) {
-      const wanted = { job: keys.job(jobId), lease: keys.lease(jobId), run: keys.run(jobId, runId), stats: keys.stats(jobId) };
+      const wanted = {
+        job: keys.job(jobId),
+        lease: keys.lease(jobId),
+        run: keys.run(jobId, runId),
+        stats: keys.stats(jobId),
+      };
       const found = await batchGet(table, Object.values(wanted));
       const job = found.get(keyOf(wanted.job));
       const lease = found.get(keyOf(wanted.lease));
@@ -266,7 +272,8 @@ export function createRunWrites(table: TableContext): RunStore {
  * failed condition hands back the pending fire (no second read) for the caller to drain.
  */
 export async function settleLease(table: TableContext, jobId: string) {
-  const condition = "attribute_exists(#pk) AND attribute_not_exists(#holderRunId) AND attribute_not_exists(#pendingBufferId)";
+  const condition =
+    "attribute_exists(#pk) AND attribute_not_exists(#holderRunId) AND attribute_not_exists(#pendingBufferId)";
   const update = "REMOVE #sweepShard, #sweepAt";
   try {
     await table.client.send(

@@ -10,15 +10,21 @@ import type { SweepStore } from "#core/ports.ts";
 import { attributeNames, attributeValues } from "./expressions.ts";
 import { allSweepShards, keys } from "./keys.ts";
 import { handOverLease, releaseLease } from "./lease-expressions.ts";
-import { leaseFromItem, plain, runToItem } from "./records.ts";
 import { getLease, getRun, getStats } from "./reads.ts";
+import { leaseFromItem, plain, runToItem } from "./records.ts";
 import { endRunClauses, settleLease, statsUpdate } from "./run-writes.ts";
-import { TABLE_SCHEMA } from "./table-definition.ts";
 import type { TableContext } from "./table-context.ts";
+import { TABLE_SCHEMA } from "./table-definition.ts";
 import { transactWrite } from "./transactions.ts";
 
 /** Runs a conditional UpdateItem whose failed condition means "someone else already did it". */
-async function updateIfStill(table: TableContext, key: { pk: string; sk: string }, update: string, condition: string, values: Record<string, unknown>) {
+async function updateIfStill(
+  table: TableContext,
+  key: { pk: string; sk: string },
+  update: string,
+  condition: string,
+  values: Record<string, unknown>,
+) {
   try {
     await table.client.send(
       new UpdateItemCommand({
@@ -53,7 +59,8 @@ export function createSweepStore(table: TableContext): SweepStore {
               ExclusiveStartKey: exclusiveStartKey,
             }),
           );
-          for (const item of result.Items ?? []) leases.push(leaseFromItem(plain(item) as Record<string, unknown>));
+          for (const item of result.Items ?? [])
+            leases.push(leaseFromItem(plain(item) as Record<string, unknown>));
           exclusiveStartKey = result.LastEvaluatedKey;
         } while (exclusiveStartKey);
       }
@@ -93,7 +100,11 @@ export function createSweepStore(table: TableContext): SweepStore {
           UpdateExpression: ending.update,
           ConditionExpression: condition,
           ExpressionAttributeNames: attributeNames([ending.update, condition], ending.names),
-          ExpressionAttributeValues: attributeValues({ ...ending.values, ":queued": "queued", ":running": "running" }),
+          ExpressionAttributeValues: attributeValues({
+            ...ending.values,
+            ":queued": "queued",
+            ":running": "running",
+          }),
         },
       });
       items.push(statsUpdate(table, options.statsBefore, options.statsAfter));

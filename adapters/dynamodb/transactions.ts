@@ -46,7 +46,9 @@ export async function transactWrite(
         return {
           committed: false,
           failedConditions: reasons.map((reason) =>
-            reason.Code === "ConditionalCheckFailed" ? { item: reason.Item ? unmarshall(reason.Item) : undefined } : undefined,
+            reason.Code === "ConditionalCheckFailed"
+              ? { item: reason.Item ? unmarshall(reason.Item) : undefined }
+              : undefined,
           ),
         };
       }

@@ -29,8 +29,12 @@ export function createEventBridgeEvents(client: EventBridgeClient, eventBusName:
           }),
         );
         if ((result.FailedEntryCount ?? 0) > 0) {
-          const reasons = (result.Entries ?? []).filter((entry) => entry.ErrorCode).map((entry) => entry.ErrorMessage);
-          throw new Error(`EventBridge refused ${result.FailedEntryCount} lifecycle event(s): ${reasons.join("; ")}`);
+          const reasons = (result.Entries ?? [])
+            .filter((entry) => entry.ErrorCode)
+            .map((entry) => entry.ErrorMessage);
+          throw new Error(
+            `EventBridge refused ${result.FailedEntryCount} lifecycle event(s): ${reasons.join("; ")}`,
+          );
         }
       }
     },

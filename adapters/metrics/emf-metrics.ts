@@ -1,7 +1,7 @@
 import { Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
 import type { MetricUnit as PowertoolsUnit } from "@aws-lambda-powertools/metrics/types";
 import { METRICS_NAMESPACE } from "#core/metric-names.ts";
-import type { MetricUnit, Metrics } from "#core/ports.ts";
+import type { Metrics, MetricUnit } from "#core/ports.ts";
 
 interface PendingMetric {
   readonly name: string;
@@ -31,7 +31,8 @@ export function createEmfMetrics(options: { serviceName: string; namespace?: str
           serviceName: options.serviceName,
           defaultDimensions: group.dimensions,
         });
-        for (const metric of group.metrics) emitter.addMetric(metric.name, metric.unit as PowertoolsUnit, metric.value);
+        for (const metric of group.metrics)
+          emitter.addMetric(metric.name, metric.unit as PowertoolsUnit, metric.value);
         emitter.publishStoredMetrics();
       }
       groups.clear();
@@ -41,8 +42,14 @@ export function createEmfMetrics(options: { serviceName: string; namespace?: str
 
 /** Keeps metrics in memory (tests assert on them; benchmarks count them). */
 export class RecordingMetrics implements Metrics {
-  readonly recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[] = [];
-  add(name: string, value: number, unit: MetricUnit, dimensions: Readonly<Record<string, string>> = {}): void {
+  readonly recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[] =
+    [];
+  add(
+    name: string,
+    value: number,
+    unit: MetricUnit,
+    dimensions: Readonly<Record<string, string>> = {},
+  ): void {
     this.recorded.push({ name, value, unit, dimensions: { ...dimensions } });
   }
   flush(): void {}

@@ -14,7 +14,10 @@ export const REJECTION_ATTRIBUTES = {
  * reason attached (SQS's own redrive would retry it maxReceiveCount times and then say nothing).
  */
 export interface DeadLetters {
-  reject(body: string, rejection: { reason: string; issues: readonly ValidationIssue[]; rejectedBy: string; atMs: number }): Promise<void>;
+  reject(
+    body: string,
+    rejection: { reason: string; issues: readonly ValidationIssue[]; rejectedBy: string; atMs: number },
+  ): Promise<void>;
 }
 
 export function createSqsDeadLetters(client: SQSClient, dlqUrl: string): DeadLetters {
@@ -33,7 +36,10 @@ export function createSqsDeadLetters(client: SQSClient, dlqUrl: string): DeadLet
           // An empty body is not a valid SQS message; keep something that shows what arrived.
           MessageBody: body.length > 0 ? body : "(empty message)",
           MessageAttributes: Object.fromEntries(
-            Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+            Object.entries(attributes).map(([name, value]) => [
+              name,
+              { DataType: "String", StringValue: value },
+            ]),
           ),
         }),
       );

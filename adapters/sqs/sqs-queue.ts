@@ -10,7 +10,10 @@ export function createSqsQueue(client: SQSClient, queueUrl: string): MessageQueu
           QueueUrl: queueUrl,
           MessageBody: body,
           MessageAttributes: Object.fromEntries(
-            Object.entries(attributes).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+            Object.entries(attributes).map(([name, value]) => [
+              name,
+              { DataType: "String", StringValue: value },
+            ]),
           ),
         }),
       );

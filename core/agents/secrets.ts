@@ -6,7 +6,8 @@
  */
 export type SecretReference = string;
 
-export const SECRET_REFERENCE_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|secretsmanager:[^\s#]+(#[^\s]+)?|ssm:\/[^\s]+)$/;
+export const SECRET_REFERENCE_PATTERN =
+  /^(env:[A-Za-z_][A-Za-z0-9_]*|secretsmanager:[^\s#]+(#[^\s]+)?|ssm:\/[^\s]+)$/;
 
 /** Port: resolves a secret reference to its value. */
 export interface SecretResolver {

@@ -2,11 +2,23 @@ import type { Clock } from "../clock.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { formatIssues } from "../errors.ts";
 import { newRunId } from "../ids.ts";
-import { JOB_DEFAULTS, type JobDefinition, type JobValidationContext, validateJob } from "../jobs/job-schema.ts";
+import {
+  JOB_DEFAULTS,
+  type JobDefinition,
+  type JobValidationContext,
+  validateJob,
+} from "../jobs/job-schema.ts";
 import { isExpired, isHeld, type LeaseState } from "../leases/lease.ts";
 import type { Logger } from "../logger.ts";
 import { METRICS } from "../metric-names.ts";
-import type { DispatchStore, JobStore, LifecycleEvents, MessageQueue, Metrics, RunEndingStore } from "../ports.ts";
+import type {
+  DispatchStore,
+  JobStore,
+  LifecycleEvents,
+  MessageQueue,
+  Metrics,
+  RunEndingStore,
+} from "../ports.ts";
 import type { FireOutcome, FireReason, FireRecord, RunRecord } from "../runs/run-record.ts";
 import { settleOverdueHolder } from "../sweep/settle-overdue-holder.ts";
 import { describeDuration } from "../time-format.ts";
@@ -57,7 +69,10 @@ export const HANDOFF_RESEND_AFTER_MS = 60_000;
  *
  * @throws when the store or queue fails; the message is then retried by SQS.
  */
-export async function dispatchFire(message: FireMessage, deps: DispatchDependencies): Promise<DispatchOutcome> {
+export async function dispatchFire(
+  message: FireMessage,
+  deps: DispatchDependencies,
+): Promise<DispatchOutcome> {
   const nowMs = deps.clock.now();
   const fireKey = fireKeyOf(message);
   const log = deps.log.child({ jobId: message.jobId, fireKey });
@@ -72,16 +87,29 @@ export async function dispatchFire(message: FireMessage, deps: DispatchDependenc
   const stored = await deps.jobs.getJob(message.jobId);
   if (!stored) {
     return reject(deps, log, fireBase, "unknown-job", [
-      { path: "jobId", message: `no job "${message.jobId}" exists; it was deleted or never applied — apply it, or delete the schedule that still fires it` },
+      {
+        path: "jobId",
+        message: `no job "${message.jobId}" exists; it was deleted or never applied — apply it, or delete the schedule that still fires it`,
+      },
     ]);
   }
   const validation = validateJob(stored.spec, deps.validation);
   if (!validation.ok) return reject(deps, log, fireBase, "invalid-job", validation.issues, stored.version);
   const job = validation.job;
   if (!job.enabled) {
-    return reject(deps, log, fireBase, "job-disabled", [
-      { path: "enabled", message: `job "${job.id}" is paused; resume it (agentcron jobs resume ${job.id}) to run it again` },
-    ], stored.version);
+    return reject(
+      deps,
+      log,
+      fireBase,
+      "job-disabled",
+      [
+        {
+          path: "enabled",
+          message: `job "${job.id}" is paused; resume it (agentcron jobs resume ${job.id}) to run it again`,
+        },
+      ],
+      stored.version,
+    );
   }
 
   for (let race = 0; race < MAX_LEASE_RACES; race++) {
@@ -111,8 +139,16 @@ export async function dispatchFire(message: FireMessage, deps: DispatchDependenc
     if (started.kind === "started") {
       await handOff(deps, run);
       deps.metrics.add(METRICS.firesDispatched, 1, "Count", { jobId: job.id });
-      deps.metrics.add(METRICS.dispatchLatency, Math.max(0, deps.clock.now() - fireBase.scheduledAt), "Milliseconds");
-      log.info("fire dispatched", { runId: run.runId, source: message.source, coalescedFires: run.coalescedFires });
+      deps.metrics.add(
+        METRICS.dispatchLatency,
+        Math.max(0, deps.clock.now() - fireBase.scheduledAt),
+        "Milliseconds",
+      );
+      log.info("fire dispatched", {
+        runId: run.runId,
+        source: message.source,
+        coalescedFires: run.coalescedFires,
+      });
       return { kind: "run", runId: run.runId };
     }
     if (started.kind === "duplicate") return handleDuplicate(deps, log, started.previous);
@@ -120,7 +156,8 @@ export async function dispatchFire(message: FireMessage, deps: DispatchDependenc
     const lease = started.lease;
     if (message.source === "buffered") {
       if (lease.pending?.bufferId !== message.fireId) return { kind: "drain-already-consumed" };
-      if (isHeld(lease) && !isExpired(lease, nowMs)) return { kind: "drain-deferred", holderRunId: lease.holderRunId };
+      if (isHeld(lease) && !isExpired(lease, nowMs))
+        return { kind: "drain-deferred", holderRunId: lease.holderRunId };
       continue;
     }
     // Freed between our condition and now: try again.
@@ -133,7 +170,9 @@ export async function dispatchFire(message: FireMessage, deps: DispatchDependenc
     const outcome = await applyOverlapPolicy(deps, log, job, { ...fireBase }, lease, nowMs);
     if (outcome) return outcome;
   }
-  throw new Error(`job ${job.id}: the lease changed ${MAX_LEASE_RACES} times while dispatching ${fireKey}; retrying`);
+  throw new Error(
+    `job ${job.id}: the lease changed ${MAX_LEASE_RACES} times while dispatching ${fireKey}; retrying`,
+  );
 }
 
 /**
@@ -176,7 +215,9 @@ async function applyOverlapPolicy(
   if (buffered.kind === "duplicate") return handleDuplicate(deps, log, buffered.previous);
   if (buffered.kind === "holder-changed") return undefined;
   deps.metrics.add(METRICS.firesBuffered, 1, "Count", { jobId: job.id });
-  log.info(requestStop ? "fire buffered; stop requested" : "fire buffered", { holderRunId: lease.holderRunId });
+  log.info(requestStop ? "fire buffered; stop requested" : "fire buffered", {
+    holderRunId: lease.holderRunId,
+  });
   return { kind: "buffered", holderRunId: lease.holderRunId, stopRequested: requestStop };
 }
 
@@ -198,7 +239,11 @@ async function takeOverExpiredLease(
   );
   if (outcome.kind === "ended") {
     deps.metrics.add(METRICS.leaseTakeovers, 1, "Count", { jobId: job.id });
-    deps.log.warn("took over an expired lease", { jobId: job.id, previousRunId: outcome.runId, previousStatus: outcome.status });
+    deps.log.warn("took over an expired lease", {
+      jobId: job.id,
+      previousRunId: outcome.runId,
+      previousStatus: outcome.status,
+    });
   }
 }
 
@@ -207,7 +252,11 @@ async function handOff(deps: DispatchDependencies, run: Pick<RunRecord, "jobId" 
   await deps.turns.send(JSON.stringify(message), { jobId: run.jobId, runId: run.runId });
 }
 
-async function handleDuplicate(deps: DispatchDependencies, log: Logger, previous: FireRecord): Promise<DispatchOutcome> {
+async function handleDuplicate(
+  deps: DispatchDependencies,
+  log: Logger,
+  previous: FireRecord,
+): Promise<DispatchOutcome> {
   deps.metrics.add(METRICS.firesDuplicate, 1, "Count");
   if (previous.outcome === "run" && previous.runId) {
     const run = await deps.store.getRun(previous.jobId, previous.runId);

@@ -10,7 +10,10 @@ import { scheduledTimeKey } from "../jobs/next-fire.ts";
 export const fireMessageSchema = z.object({
   version: z.literal(1).default(1),
   jobId: z.string().regex(JOB_ID_PATTERN, "not a job id (lowercase letters, digits and '-', at most 48)"),
-  scheduledAt: z.iso.datetime({ offset: true, message: "expected an ISO-8601 time such as 2026-11-22T04:00:00Z" }),
+  scheduledAt: z.iso.datetime({
+    offset: true,
+    message: "expected an ISO-8601 time such as 2026-11-22T04:00:00Z",
+  }),
   source: z.enum(["schedule", "manual", "buffered"]).default("schedule"),
   /** Manual fires: a unique id per request. Buffered drains: the buffer id. */
   fireId: z

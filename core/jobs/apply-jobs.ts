@@ -50,16 +50,27 @@ export function planJobChanges(
       continue;
     }
     const fields = [...new Set([...Object.keys(spec), ...Object.keys(previous.spec)])].filter(
-      (field) => canonicalJson(spec[field]) !== canonicalJson((previous.spec as Record<string, unknown>)[field]),
+      (field) =>
+        canonicalJson(spec[field]) !== canonicalJson((previous.spec as Record<string, unknown>)[field]),
     );
     changes.push(
       fields.length === 0
         ? { jobId, kind: "unchanged", fromVersion: previous.version, toVersion: previous.version }
-        : { jobId, kind: "updated", changedFields: fields.sort(), fromVersion: previous.version, toVersion: previous.version + 1 },
+        : {
+            jobId,
+            kind: "updated",
+            changedFields: fields.sort(),
+            fromVersion: previous.version,
+            toVersion: previous.version + 1,
+          },
     );
   }
   for (const job of storedById.values()) {
-    changes.push({ jobId: job.jobId, kind: options.prune ? "deleted" : "not-in-set", fromVersion: job.version });
+    changes.push({
+      jobId: job.jobId,
+      kind: options.prune ? "deleted" : "not-in-set",
+      fromVersion: job.version,
+    });
   }
   return changes.sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
 }
@@ -82,7 +93,9 @@ export async function applyJobs(
   const changes = planJobChanges(validated.specs, stored, { prune: options.prune ?? false });
   if (options.dryRun) {
     const schedules = deps.schedules
-      ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation), { dryRun: true })
+      ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation), {
+          dryRun: true,
+        })
       : undefined;
     return { changes, applied: false, schedules };
   }
@@ -111,7 +124,9 @@ function finalJobs(
   changes: readonly JobChange[],
   validation: JobValidationContext,
 ): JobDefinition[] {
-  const kept = new Set(changes.filter((change) => change.kind === "not-in-set").map((change) => change.jobId));
+  const kept = new Set(
+    changes.filter((change) => change.kind === "not-in-set").map((change) => change.jobId),
+  );
   const others = stored
     .filter((job) => kept.has(job.jobId))
     .map((job) => validateJob(job.spec, validation))

@@ -34,7 +34,10 @@ export const JOB_DEFAULTS = {
 const pluginSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-zA-Z0-9_-]{1,32}$/, "a plugin name is 1-32 letters, digits, '_' or '-' (it prefixes its tools' names)"),
+    .regex(
+      /^[a-zA-Z0-9_-]{1,32}$/,
+      "a plugin name is 1-32 letters, digits, '_' or '-' (it prefixes its tools' names)",
+    ),
   type: z.string().min(1),
   options: z.record(z.string(), z.unknown()).default({}),
   timeoutSeconds: z.number().int().min(1).max(300).default(JOB_DEFAULTS.pluginTimeoutSeconds),
@@ -62,7 +65,12 @@ const baseJobSchema = z.strictObject({
     .strictObject({
       setupSeconds: z.number().int().min(1).max(300).default(JOB_DEFAULTS.setupSeconds),
       runtimePluginsSeconds: z.number().int().min(1).max(600).optional(),
-      agentTurnSeconds: z.number().int().min(1).max(LAMBDA_MAX_TIMEOUT_SECONDS).default(JOB_DEFAULTS.agentTurnSeconds),
+      agentTurnSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(LAMBDA_MAX_TIMEOUT_SECONDS)
+        .default(JOB_DEFAULTS.agentTurnSeconds),
       finalizeSeconds: z.number().int().min(1).max(120).default(JOB_DEFAULTS.finalizeSeconds),
     })
     .default({
@@ -141,7 +149,10 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
         ...resolved.timeouts,
         maxRunSeconds: resolved.maxRunSeconds,
         leaseSeconds: job.leaseSeconds,
-        pluginTimeouts: job.plugins.map((plugin) => ({ name: plugin.name, timeoutSeconds: plugin.timeoutSeconds })),
+        pluginTimeouts: job.plugins.map((plugin) => ({
+          name: plugin.name,
+          timeoutSeconds: plugin.timeoutSeconds,
+        })),
       },
       context.functionTimeoutSeconds ?? LAMBDA_MAX_TIMEOUT_SECONDS,
     ),
@@ -153,11 +164,15 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
 function resolveBudgets(job: ParsedJob): Pick<JobDefinition, "timeouts" | "maxRunSeconds"> {
   const pluginSum = job.plugins.reduce((sum, plugin) => sum + plugin.timeoutSeconds, 0);
   const runtimePluginsSeconds =
-    job.timeouts.runtimePluginsSeconds ?? (job.plugins.length === 0 ? 1 : pluginSum + JOB_DEFAULTS.runtimePluginsSlackSeconds);
+    job.timeouts.runtimePluginsSeconds ??
+    (job.plugins.length === 0 ? 1 : pluginSum + JOB_DEFAULTS.runtimePluginsSlackSeconds);
   const timeouts = { ...job.timeouts, runtimePluginsSeconds };
   const maxRunSeconds =
     job.maxRunSeconds ??
-    timeouts.setupSeconds + timeouts.runtimePluginsSeconds + timeouts.agentTurnSeconds + timeouts.finalizeSeconds;
+    timeouts.setupSeconds +
+      timeouts.runtimePluginsSeconds +
+      timeouts.agentTurnSeconds +
+      timeouts.finalizeSeconds;
   return { timeouts, maxRunSeconds };
 }
 
@@ -192,7 +207,10 @@ function checkPlugins(plugins: ParsedJob["plugins"], catalog: AgentCatalog): Val
     const base = `plugins[${index}]`;
     const first = seen.get(plugin.name);
     if (first !== undefined) {
-      issues.push({ path: `${base}.name`, message: `"${plugin.name}" is already the name of plugins[${first}]` });
+      issues.push({
+        path: `${base}.name`,
+        message: `"${plugin.name}" is already the name of plugins[${first}]`,
+      });
     } else {
       seen.set(plugin.name, index);
     }

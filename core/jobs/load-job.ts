@@ -19,5 +19,7 @@ export async function loadJob(
   const stored = await jobs.getJob(jobId);
   if (!stored) return { kind: "missing" };
   const result = validateJob(stored.spec, context);
-  return result.ok ? { kind: "valid", stored, job: result.job } : { kind: "invalid", stored, issues: result.issues };
+  return result.ok
+    ? { kind: "valid", stored, job: result.job }
+    : { kind: "invalid", stored, issues: result.issues };
 }

@@ -19,7 +19,10 @@ export function pluginProgress(run: Pick<RunRecord, "plugins">) {
 }
 
 function pluginSummary(plugin: PluginRecord): string {
-  const took = plugin.startedAt !== undefined && plugin.endedAt !== undefined ? `, ${describeDuration(plugin.endedAt - plugin.startedAt)}` : "";
+  const took =
+    plugin.startedAt !== undefined && plugin.endedAt !== undefined
+      ? `, ${describeDuration(plugin.endedAt - plugin.startedAt)}`
+      : "";
   return `${plugin.name} (${plugin.state}${took})`;
 }
 
@@ -53,7 +56,9 @@ export function diagnoseStall(run: RunRecord, lease: LeaseState, nowMs: number):
   const facts = [
     `run ${run.runId} stalled in phase ${phase ?? "(none)"}`,
     phaseRecord ? `started ${describeTime(phaseRecord.startedAt)}` : "",
-    deadline !== undefined ? `its deadline ${describeTime(deadline)} passed ${describeDuration(nowMs - deadline)} ago` : "",
+    deadline !== undefined
+      ? `its deadline ${describeTime(deadline)} passed ${describeDuration(nowMs - deadline)} ago`
+      : "",
     plugins.text,
     lease.heartbeatAt !== undefined ? `last heartbeat ${describeTime(lease.heartbeatAt)}` : "",
   ].filter(Boolean);
@@ -75,10 +80,18 @@ export function diagnoseStall(run: RunRecord, lease: LeaseState, nowMs: number):
  * A run whose lease expired without heartbeats: its process is gone. Says where it was (last
  * phase, in-flight plugin) and when it was last heard from.
  */
-export function diagnoseAbandoned(run: RunRecord, lease: LeaseState | undefined, nowMs: number, takenOverBy?: string): Diagnosis {
+export function diagnoseAbandoned(
+  run: RunRecord,
+  lease: LeaseState | undefined,
+  nowMs: number,
+  takenOverBy?: string,
+): Diagnosis {
   if (run.status === "queued") {
     return {
-      error: { class: "RunAbandonedError", message: "never started: no turn picked it up before its lease expired" },
+      error: {
+        class: "RunAbandonedError",
+        message: "never started: no turn picked it up before its lease expired",
+      },
       diagnostic:
         `run ${run.runId} was queued at ${describeTime(run.createdAt)} but no turn started it before its lease expired` +
         `${takenOverBy ? ` and run ${takenOverBy} took the job over` : ""}. ` +
@@ -92,7 +105,9 @@ export function diagnoseAbandoned(run: RunRecord, lease: LeaseState | undefined,
   const facts = [
     `run ${run.runId} stopped heartbeating during phase ${phase ?? "(none)"}`,
     plugins.text,
-    lastHeard !== undefined ? `last heard from ${describeTime(lastHeard)} (${describeDuration(nowMs - lastHeard)} ago)` : "",
+    lastHeard !== undefined
+      ? `last heard from ${describeTime(lastHeard)} (${describeDuration(nowMs - lastHeard)} ago)`
+      : "",
     expiry !== undefined ? `its lease expired ${describeTime(expiry)}` : "",
     takenOverBy ? `run ${takenOverBy} took the job over` : "",
   ].filter(Boolean);

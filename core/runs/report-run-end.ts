@@ -41,6 +41,9 @@ export async function reportRunEnd(
     ]);
   } catch (error) {
     // The run's outcome is already stored; a lost notification must not turn into a retry of it.
-    deps.log.error("could not publish the run lifecycle event", { runId: report.runId, error: String(error) });
+    deps.log.error("could not publish the run lifecycle event", {
+      runId: report.runId,
+      error: String(error),
+    });
   }
 }

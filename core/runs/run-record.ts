@@ -18,7 +18,12 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export type TerminalRunStatus = Exclude<RunStatus, "queued" | "running">;
 
 /** Statuses that count as a failure in the job's failure rate and consecutive-failure count. */
-export const FAILURE_STATUSES: ReadonlySet<RunStatus> = new Set(["failed", "stalled", "timed-out", "abandoned"]);
+export const FAILURE_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "failed",
+  "stalled",
+  "timed-out",
+  "abandoned",
+]);
 
 export function isActiveStatus(status: RunStatus): boolean {
   return status === "queued" || status === "running";

@@ -7,7 +7,11 @@ import type { MessageQueue } from "../ports.ts";
  * many times it is sent — by the run that released the job, or by the sweeper after a crash — it
  * runs once, with the count of the fires coalesced into it.
  */
-export async function drainPendingFire(deps: { fires: MessageQueue }, jobId: string, pending: PendingFire): Promise<void> {
+export async function drainPendingFire(
+  deps: { fires: MessageQueue },
+  jobId: string,
+  pending: PendingFire,
+): Promise<void> {
   const message: FireMessage = {
     version: 1,
     jobId,

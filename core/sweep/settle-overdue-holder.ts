@@ -24,7 +24,10 @@ export interface OverdueHolderDependencies {
 }
 
 /** Job settings used when ending a run, with defaults when the job is gone or no longer valid. */
-export type HolderJobSettings = Pick<JobDefinition, "leaseSeconds" | "historyRetentionDays" | "retryOnStall" | "alarms">;
+export type HolderJobSettings = Pick<
+  JobDefinition,
+  "leaseSeconds" | "historyRetentionDays" | "retryOnStall" | "alarms"
+>;
 
 export const DEFAULT_HOLDER_SETTINGS: HolderJobSettings = {
   leaseSeconds: JOB_DEFAULTS.leaseSeconds,
@@ -84,15 +87,26 @@ export async function settleOverdueHolder(
   }
 
   const status = phaseOverdue ? "stalled" : "abandoned";
-  const diagnosis = status === "stalled" ? diagnoseStall(run, lease, nowMs) : diagnoseAbandoned(run, lease, nowMs);
+  const diagnosis =
+    status === "stalled" ? diagnoseStall(run, lease, nowMs) : diagnoseAbandoned(run, lease, nowMs);
   const retryRun = run.attempt <= settings.retryOnStall ? retryOf(run, nowMs) : undefined;
   const ended = await endRun(deps, { run, status, diagnosis, settings, lease, retryRun });
   if (!ended) return { kind: "settled-elsewhere" };
 
   if (retryRun) {
-    const message: TurnMessage = { version: 1, jobId: run.jobId, runId: retryRun.runId, fireKey: retryRun.fireKey };
+    const message: TurnMessage = {
+      version: 1,
+      jobId: run.jobId,
+      runId: retryRun.runId,
+      fireKey: retryRun.fireKey,
+    };
     await deps.turns.send(JSON.stringify(message), { jobId: run.jobId, runId: retryRun.runId });
-    deps.log.warn("retrying an overdue run", { jobId: run.jobId, runId: retryRun.runId, retryOf: run.runId, attempt: retryRun.attempt });
+    deps.log.warn("retrying an overdue run", {
+      jobId: run.jobId,
+      runId: retryRun.runId,
+      retryOf: run.runId,
+      attempt: retryRun.attempt,
+    });
     return { kind: "ended", status, runId: run.runId, retryRunId: retryRun.runId, drained: false };
   }
   let drained = false;
@@ -123,7 +137,11 @@ async function endRun(
   for (let attempt = 0; attempt < 5; attempt++) {
     const nowMs = deps.clock.now();
     const statsBefore = (await deps.store.getStats(run.jobId)) ?? emptyStats(run.jobId);
-    const statsAfter = recordRunOutcome(statsBefore, { status, runId: run.runId, endedAt: nowMs }, settings.alarms.failureRateWindow);
+    const statsAfter = recordRunOutcome(
+      statsBefore,
+      { status, runId: run.runId, endedAt: nowMs },
+      settings.alarms.failureRateWindow,
+    );
     const phaseRecord = phase ? run.phases[phase] : undefined;
     const result = await deps.store.endRunBySweeper(
       run,
@@ -131,11 +149,15 @@ async function endRun(
         status,
         error: diagnosis.error,
         diagnostic: diagnosis.diagnostic,
-        phaseOutcome: phase && phaseRecord && phaseRecord.endedAt === undefined ? { phase, outcome: status } : undefined,
+        phaseOutcome:
+          phase && phaseRecord && phaseRecord.endedAt === undefined ? { phase, outcome: status } : undefined,
       },
       {
         nowMs,
-        lease: { token: params.lease.token, overdue: status === "stalled" ? "phase-overdue" : "lease-expired" },
+        lease: {
+          token: params.lease.token,
+          overdue: status === "stalled" ? "phase-overdue" : "lease-expired",
+        },
         retryRun: params.retryRun,
         leaseSeconds: settings.leaseSeconds,
         statsBefore,
@@ -144,7 +166,12 @@ async function endRun(
       },
     );
     if (result.kind === "ended") {
-      deps.log.warn(`run ${status}`, { jobId: run.jobId, runId: run.runId, phase, diagnostic: diagnosis.diagnostic });
+      deps.log.warn(`run ${status}`, {
+        jobId: run.jobId,
+        runId: run.runId,
+        phase,
+        diagnostic: diagnosis.diagnostic,
+      });
       await reportRunEnd(deps, {
         jobId: run.jobId,
         runId: run.runId,
@@ -158,7 +185,9 @@ async function endRun(
     }
     if (result.on !== "stats") return false;
   }
-  throw new Error(`run ${run.runId}: the job's stats kept changing while recording its end; the next sweep retries`);
+  throw new Error(
+    `run ${run.runId}: the job's stats kept changing while recording its end; the next sweep retries`,
+  );
 }
 
 function retryOf(run: RunRecord, nowMs: number): RunRecord {

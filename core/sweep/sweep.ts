@@ -43,7 +43,14 @@ const DRAIN_RESEND_MS = 60_000;
  * their conditions and it moves on.
  */
 export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
-  const report: SweepReport = { overdue: 0, stalled: [], abandoned: [], retried: [], drained: [], settled: 0 };
+  const report: SweepReport = {
+    overdue: 0,
+    stalled: [],
+    abandoned: [],
+    retried: [],
+    drained: [],
+    settled: 0,
+  };
   const overdue = await deps.store.findOverdueLeases(deps.clock.now());
   report.overdue = overdue.length;
   for (const indexed of overdue) {
@@ -51,7 +58,10 @@ export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
       await sweepLease(deps, indexed.jobId, report);
     } catch (error) {
       // One job's trouble must not stop the sweep of the others.
-      deps.log.error("sweep of a job failed; the next sweep tries again", { jobId: indexed.jobId, error: String(error) });
+      deps.log.error("sweep of a job failed; the next sweep tries again", {
+        jobId: indexed.jobId,
+        error: String(error),
+      });
     }
   }
   deps.metrics.add(METRICS.sweepsCompleted, 1, "Count");
@@ -75,14 +85,22 @@ async function sweepLease(deps: SweepDependencies, jobId: string, report: SweepR
     return;
   }
 
-  const outcome = await settleOverdueHolder(deps, { lease, run, settings: await settingsOf(deps, jobId), drain: true });
+  const outcome = await settleOverdueHolder(deps, {
+    lease,
+    run,
+    settings: await settingsOf(deps, jobId),
+    drain: true,
+  });
   if (outcome.kind !== "ended") return;
   (outcome.status === "stalled" ? report.stalled : report.abandoned).push(outcome.runId);
   if (outcome.retryRunId) report.retried.push(outcome.retryRunId);
   if (outcome.drained) report.drained.push(jobId);
 }
 
-async function settingsOf(deps: Pick<SweepDependencies, "jobs" | "validation">, jobId: string): Promise<HolderJobSettings> {
+async function settingsOf(
+  deps: Pick<SweepDependencies, "jobs" | "validation">,
+  jobId: string,
+): Promise<HolderJobSettings> {
   const loaded = await loadJob(deps.jobs, jobId, deps.validation);
   return loaded.kind === "valid" ? loaded.job : DEFAULT_HOLDER_SETTINGS;
 }

@@ -1,17 +1,17 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { type Clock, systemClock } from "#core/clock.ts";
-import type { JobValidationContext } from "#core/jobs/job-schema.ts";
-import type { Logger } from "#core/logger.ts";
-import type { LifecycleEvents, MessageQueue, Metrics } from "#core/ports.ts";
-import { type DynamoStore, createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
+import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createEventBridgeEvents, RecordingEvents } from "#adapters/events/eventbridge-events.ts";
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
 import { createSqsDeadLetters, type DeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import { type Clock, systemClock } from "#core/clock.ts";
+import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import type { Logger } from "#core/logger.ts";
+import type { LifecycleEvents, MessageQueue, Metrics } from "#core/ports.ts";
 import { readEnvironment, readTurnFunctionTimeout } from "./environment.ts";
 
 /** Everything a handler needs, built once per process (Lambda cold start, local runtime). */
@@ -27,7 +27,11 @@ export interface Dependencies {
   readonly clock: Clock;
   readonly registry: AgentRegistry;
   readonly validation: JobValidationContext;
-  readonly clients: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient; readonly eventbridge: EventBridgeClient };
+  readonly clients: {
+    readonly dynamodb: DynamoDBClient;
+    readonly sqs: SQSClient;
+    readonly eventbridge: EventBridgeClient;
+  };
 }
 
 export interface DependencyConfig {
@@ -45,7 +49,9 @@ export interface DependencyConfig {
 /** Wires the adapters to their ports. Clients are injectable so tests and the local runtime pass theirs. */
 export function createDependencies(
   config: DependencyConfig,
-  overrides: Partial<Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry">> = {},
+  overrides: Partial<
+    Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry">
+  > = {},
 ): Dependencies {
   const clients = overrides.clients ?? {
     dynamodb: new DynamoDBClient({}),
@@ -62,7 +68,9 @@ export function createDependencies(
     metrics: overrides.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),
     events:
       overrides.events ??
-      (config.eventBusName ? createEventBridgeEvents(clients.eventbridge, config.eventBusName) : new RecordingEvents()),
+      (config.eventBusName
+        ? createEventBridgeEvents(clients.eventbridge, config.eventBusName)
+        : new RecordingEvents()),
     log: overrides.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
     clock: overrides.clock ?? systemClock,
     registry,
@@ -77,7 +85,10 @@ export function createDependencies(
  * (LocalStack) — the SDK reads it itself.
  */
 export function dependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): Dependencies {
-  const config = readEnvironment(["tableName", "firesQueueUrl", "firesDlqUrl", "turnsQueueUrl", "turnsDlqUrl"], env);
+  const config = readEnvironment(
+    ["tableName", "firesQueueUrl", "firesDlqUrl", "turnsQueueUrl", "turnsDlqUrl"],
+    env,
+  );
   return createDependencies({
     ...config,
     eventBusName: env.AGENTCRON_EVENT_BUS_NAME || undefined,

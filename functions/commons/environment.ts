@@ -49,14 +49,24 @@ export function readEnvironment<K extends EnvironmentKey>(
         .join(", ")}. The CDK stack sets these; when running by hand, set them or use \`npm start\`.`,
     );
   }
-  return Object.fromEntries(required.map((key) => [key, env[ENVIRONMENT[key]] as string])) as Record<K, string>;
+  return Object.fromEntries(required.map((key) => [key, env[ENVIRONMENT[key]] as string])) as Record<
+    K,
+    string
+  >;
 }
 
 export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[ENVIRONMENT.turnFunctionTimeoutSeconds];
-  const parsed = z.coerce.number().int().min(1).max(900).safeParse(raw ?? 900);
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(900)
+    .safeParse(raw ?? 900);
   if (!parsed.success) {
-    throw new ConfigurationError(`${ENVIRONMENT.turnFunctionTimeoutSeconds} must be a whole number of seconds from 1 to 900, got "${raw}"`);
+    throw new ConfigurationError(
+      `${ENVIRONMENT.turnFunctionTimeoutSeconds} must be a whole number of seconds from 1 to 900, got "${raw}"`,
+    );
   }
   return parsed.data;
 }

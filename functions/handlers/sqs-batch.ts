@@ -1,11 +1,11 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
+import type { DeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { PoisonMessageError } from "#core/errors.ts";
 import type { Logger } from "#core/logger.ts";
 import { METRICS } from "#core/metric-names.ts";
 import type { Metrics } from "#core/ports.ts";
 import { toValidationIssues } from "#core/validation.ts";
-import type { DeadLetters } from "#adapters/sqs/dead-letters.ts";
 
 export interface BatchDependencies {
   readonly deadLetters: DeadLetters;
@@ -95,7 +95,10 @@ async function rejectPoison(
     });
   } catch (dlqError) {
     // Could not park it: let SQS retry; its redrive policy still lands it in the DLQ eventually.
-    deps.log.error("could not send a poison message to the DLQ", { messageId: record.messageId, error: String(dlqError) });
+    deps.log.error("could not send a poison message to the DLQ", {
+      messageId: record.messageId,
+      error: String(dlqError),
+    });
     failures.push({ itemIdentifier: record.messageId });
   }
 }

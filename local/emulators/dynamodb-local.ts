@@ -124,7 +124,8 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`no answer after ${timeoutMs} ms (${(error as Error).message})`);
+        if (Date.now() > deadline)
+          throw new Error(`no answer after ${timeoutMs} ms (${(error as Error).message})`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

@@ -1,13 +1,13 @@
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attributeValues } from "#adapters/dynamodb/expressions.ts";
+import { keys } from "#adapters/dynamodb/keys.ts";
+import { getLease, getRun } from "#adapters/dynamodb/reads.ts";
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
 import { fireKeyOf } from "#core/fires/fire-message.ts";
 import { newRunId } from "#core/ids.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
-import { attributeValues } from "#adapters/dynamodb/expressions.ts";
-import { keys } from "#adapters/dynamodb/keys.ts";
-import { getLease, getRun } from "#adapters/dynamodb/reads.ts";
 import { demoJob, dispatchDepsOf, manualFire, storeJob } from "#test/support/fixtures.ts";
 import { RunDriver } from "#test/support/run-driver.ts";
 import { createTestEnvironment, type TestEnvironment } from "#test/support/test-environment.ts";
@@ -51,7 +51,15 @@ describe("lease acquisition", () => {
           const run = queuedRun(jobId, nowMs, fireKeyOf(fire));
           return tableContext
             .startRunForFire({
-              fire: { jobId, fireKey: run.fireKey, source: "manual", scheduledAt: nowMs, receivedAt: nowMs, outcome: "run", runId: run.runId },
+              fire: {
+                jobId,
+                fireKey: run.fireKey,
+                source: "manual",
+                scheduledAt: nowMs,
+                receivedAt: nowMs,
+                outcome: "run",
+                runId: run.runId,
+              },
               run,
               leaseSeconds,
               historyRetentionDays: 1,
@@ -90,7 +98,11 @@ describe("lease acquisition", () => {
     const second = await dispatchFire(manualFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
     // Assess
     expect(first.kind).toBe("run");
-    expect(second).toEqual({ kind: "skipped", holderRunId: first.kind === "run" ? first.runId : "", runningForMs: 5_000 });
+    expect(second).toEqual({
+      kind: "skipped",
+      holderRunId: first.kind === "run" ? first.runId : "",
+      runningForMs: 5_000,
+    });
     const lease = await getLease(env.store.table, job.jobId);
     expect(lease?.acquiredAt).toBe(acquiredAt);
   });
@@ -132,7 +144,11 @@ describe("lease acquisition", () => {
     const job = await storeJob(env, demoJob({ id: "ttl-check", leaseSeconds: 15 }));
     const first = await dispatchFire(manualFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
     const raw = await env.clients.dynamodb.send(
-      new GetItemCommand({ TableName: env.tableName, Key: attributeValues(keys.lease(job.jobId)), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: env.tableName,
+        Key: attributeValues(keys.lease(job.jobId)),
+        ConsistentRead: true,
+      }),
     );
     const item = unmarshall(raw.Item ?? {});
     // Act: the lease expires; DynamoDB has not deleted it (nor would it for days).

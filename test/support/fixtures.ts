@@ -16,7 +16,10 @@ export function demoJob(overrides: Partial<JobSpec> & { id: string }): JobSpec {
 }
 
 /** Stores a job directly (as `jobs apply` would) and returns it. */
-export async function storeJob(env: TestEnvironment, spec: JobSpec | Record<string, unknown>): Promise<StoredJob> {
+export async function storeJob(
+  env: TestEnvironment,
+  spec: JobSpec | Record<string, unknown>,
+): Promise<StoredJob> {
   const previous = await env.store.jobs.getJob(String(spec.id));
   return env.store.jobs.putJob(spec as StoredJob["spec"], previous, env.clock.now());
 }

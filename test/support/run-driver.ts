@@ -1,5 +1,5 @@
-import type { PhaseName, PluginRecord } from "#core/runs/run-record.ts";
 import type { RunFence } from "#core/ports.ts";
+import type { PhaseName, PluginRecord } from "#core/runs/run-record.ts";
 import type { TestEnvironment } from "./test-environment.ts";
 
 /**
@@ -66,7 +66,8 @@ export class RunDriver {
   /** Ends the run as succeeded (or `status`), releasing the lease and updating stats. */
   async finish(status: "succeeded" | "failed" | "cancelled" = "succeeded", window = 10) {
     const { recordRunOutcome, emptyStats } = await import("#core/stats/job-stats.ts");
-    const statsBefore = (await this.env.store.runs.getStats(this.fence.jobId)) ?? emptyStats(this.fence.jobId);
+    const statsBefore =
+      (await this.env.store.runs.getStats(this.fence.jobId)) ?? emptyStats(this.fence.jobId);
     const nowMs = this.env.clock.now();
     return this.env.store.runs.finishRun(
       this.fence,
@@ -74,7 +75,11 @@ export class RunDriver {
       {
         nowMs,
         statsBefore,
-        statsAfter: recordRunOutcome(statsBefore, { status, runId: this.fence.runId, endedAt: nowMs }, window),
+        statsAfter: recordRunOutcome(
+          statsBefore,
+          { status, runId: this.fence.runId, endedAt: nowMs },
+          window,
+        ),
         historyRetentionDays: 30,
       },
     );

@@ -1,11 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { DeleteMessageBatchCommand, DeleteQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
-import { ManualClock } from "#core/clock.ts";
-import { silentLogger } from "#core/logger.ts";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createTableInput, enableTtlInput } from "#adapters/dynamodb/table-definition.ts";
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
@@ -14,6 +23,8 @@ import { builtInRegistry } from "#adapters/registry.ts";
 import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import { ManualClock } from "#core/clock.ts";
+import { silentLogger } from "#core/logger.ts";
 import type { Dependencies } from "#functions/commons/dependencies.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -41,7 +52,9 @@ export function testClients() {
   };
 }
 
-export async function createTestEnvironment(options: { visibilityTimeoutSeconds?: number } = {}): Promise<TestEnvironment> {
+export async function createTestEnvironment(
+  options: { visibilityTimeoutSeconds?: number } = {},
+): Promise<TestEnvironment> {
   const clients = testClients();
   const suffix = randomUUID().slice(0, 8);
   const tableName = `agentcron-test-${suffix}`;
@@ -50,7 +63,10 @@ export async function createTestEnvironment(options: { visibilityTimeoutSeconds?
     // DynamoDB Local accepts TTL settings but never deletes; LocalStack may answer differently.
   });
   const visibility = options.visibilityTimeoutSeconds ?? 30;
-  const queues = await createQueues(clients.sqs, `agentcron-test-${suffix}`, { fires: visibility, turns: visibility });
+  const queues = await createQueues(clients.sqs, `agentcron-test-${suffix}`, {
+    fires: visibility,
+    turns: visibility,
+  });
   const store: DynamoStore = createDynamoStore({ client: clients.dynamodb, tableName });
   const clock = new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 0));
   const metrics = new RecordingMetrics();
@@ -88,7 +104,10 @@ export async function createTestEnvironment(options: { visibilityTimeoutSeconds?
         await clients.sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+            Entries: batch.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
           }),
         );
       }
@@ -107,7 +126,10 @@ export async function createTestEnvironment(options: { visibilityTimeoutSeconds?
 }
 
 /** Wraps message bodies in the SQS event a Lambda would receive. */
-export function sqsEventOf(bodies: readonly string[], queueArn = "arn:aws:sqs:us-east-1:000000000000:test"): SQSEvent {
+export function sqsEventOf(
+  bodies: readonly string[],
+  queueArn = "arn:aws:sqs:us-east-1:000000000000:test",
+): SQSEvent {
   return {
     Records: bodies.map((body, index) => ({
       messageId: `message-${index}-${randomUUID()}`,

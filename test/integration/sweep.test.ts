@@ -1,0 +1,233 @@
+import { QueryCommand } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attributeValues } from "#adapters/dynamodb/expressions.ts";
+import { allSweepShards } from "#adapters/dynamodb/keys.ts";
+import { getLease, getRun, getStats, listRuns } from "#adapters/dynamodb/reads.ts";
+import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { dispatchFire } from "#core/fires/dispatch-fire.ts";
+import type { PluginRecord } from "#core/runs/run-record.ts";
+import { sweep } from "#core/sweep/sweep.ts";
+import { demoJob, dispatchDepsOf, manualFire, storeJob, sweepDepsOf } from "#test/support/fixtures.ts";
+import { RunDriver } from "#test/support/run-driver.ts";
+import { createTestEnvironment, type TestEnvironment } from "#test/support/test-environment.ts";
+
+let env: TestEnvironment;
+beforeAll(async () => {
+  env = await createTestEnvironment();
+});
+afterAll(async () => env.destroy());
+
+async function startRun(jobId: string, options: { leaseSeconds?: number } = {}) {
+  const outcome = await dispatchFire(manualFire(jobId, env.clock.now()), dispatchDepsOf(env));
+  if (outcome.kind !== "run") throw new Error(`expected a run, got ${outcome.kind}`);
+  await env.drain(env.queues.turnsQueueUrl);
+  return RunDriver.begin(env, jobId, outcome.runId, options);
+}
+
+function plugin(
+  name: string,
+  index: number,
+  state: PluginRecord["state"],
+  extra: Partial<PluginRecord> = {},
+): PluginRecord {
+  return { name, type: "mcp", index, required: true, state, ...extra };
+}
+
+/** The jobs whose leases the sweep index holds (all the sweeper's query can ever touch). */
+async function jobsInSweepIndex(): Promise<string[]> {
+  const jobIds: string[] = [];
+  for (const shard of allSweepShards()) {
+    const result = await env.clients.dynamodb.send(
+      new QueryCommand({
+        TableName: env.tableName,
+        IndexName: TABLE_SCHEMA.sweepIndex.name,
+        KeyConditionExpression: "#shard = :shard",
+        ExpressionAttributeNames: { "#shard": TABLE_SCHEMA.sweepIndex.partitionKey },
+        ExpressionAttributeValues: attributeValues({ ":shard": shard }),
+      }),
+    );
+    for (const item of result.Items ?? []) jobIds.push(String(unmarshall(item).jobId));
+  }
+  return jobIds;
+}
+
+describe("sweeper", () => {
+  it("marks a run whose process is gone abandoned with its last phase, and the next fire after the lease expires runs", async () => {
+    // Prepare: the run reaches agent-turn, then its process dies (no release, no heartbeats).
+    const job = await storeJob(env, demoJob({ id: "gone", leaseSeconds: 30 }));
+    const gone = await startRun(job.jobId, { leaseSeconds: 30 });
+    await gone.enterPhase("agent-turn", 600, "setup");
+    env.clock.advance(31_000);
+    // Act
+    const report = await sweep(sweepDepsOf(env));
+    const next = await dispatchFire(manualFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
+    // Assess
+    expect(report.abandoned).toEqual([gone.fence.runId]);
+    const run = await getRun(env.store.table, job.jobId, gone.fence.runId);
+    expect(run?.status).toBe("abandoned");
+    expect(run?.phase).toBe("agent-turn");
+    expect(run?.phases["agent-turn"]?.outcome).toBe("abandoned");
+    expect(run?.error?.class).toBe("RunAbandonedError");
+    expect(run?.diagnostic).toMatch(
+      /stopped heartbeating during phase agent-turn; last heard from .* its lease expired/,
+    );
+    expect(next.kind).toBe("run");
+    expect(env.events.published.map((event) => `${event.type}:${event.runId}`)).toContain(
+      `run.abandoned:${gone.fence.runId}`,
+    );
+  });
+
+  it("names the in-flight plugin, the finished ones and those never started when a run is stuck in runtime-plugins", async () => {
+    // Prepare: three plugins; the first finished, the second never answers, the third waits.
+    const job = await storeJob(env, demoJob({ id: "stuck-plugins" }));
+    const runStart = env.clock.now();
+    const driver = await startRun(job.jobId);
+    await driver.enterPhase("runtime-plugins", 45, "setup", [
+      plugin("github", 0, "starting", { startedAt: runStart, deadlineAt: runStart + 20_000 }),
+      plugin("slow-search", 1, "pending"),
+      plugin("calendar", 2, "pending"),
+    ]);
+    env.clock.advance(1_200);
+    await driver.plugins(
+      [
+        plugin("github", 0, "ready", {
+          startedAt: runStart,
+          deadlineAt: runStart + 20_000,
+          endedAt: env.clock.now(),
+          toolCount: 4,
+        }),
+        plugin("slow-search", 1, "starting", {
+          startedAt: env.clock.now(),
+          deadlineAt: env.clock.now() + 20_000,
+        }),
+      ],
+      runStart + 45_000,
+    );
+    // It keeps heartbeating (its event loop is fine), but the phase overruns its deadline.
+    for (let step = 0; step < 3; step++) {
+      env.clock.advance(20_000);
+      await driver.heartbeat(runStart + 45_000);
+    }
+    // Act
+    const report = await sweep(sweepDepsOf(env));
+    // Assess
+    expect(report.stalled).toEqual([driver.fence.runId]);
+    const run = await getRun(env.store.table, job.jobId, driver.fence.runId);
+    expect(run?.status).toBe("stalled");
+    expect(run?.error).toMatchObject({
+      class: "RunStalledError",
+      phase: "runtime-plugins",
+      plugin: "slow-search",
+    });
+    expect(run?.diagnostic).toContain('plugin "slow-search" (mcp) was in flight');
+    expect(run?.diagnostic).toContain("finished: github (ready, 1s)");
+    expect(run?.diagnostic).toContain("never started: calendar");
+    // The lease is free again and the stalled process learns it at its next heartbeat.
+    expect((await getLease(env.store.table, job.jobId))?.holderRunId).toBeUndefined();
+    expect((await driver.heartbeat()).kind).toBe("lease-lost");
+  });
+
+  it("retries a stalled run when the job asks for it, handing the lease straight to the retry", async () => {
+    // Prepare
+    const job = await storeJob(env, demoJob({ id: "retry-me", retryOnStall: 1 }));
+    const driver = await startRun(job.jobId);
+    const tokenBefore = driver.fence.token;
+    env.clock.advance(11_000); // setup's 10 s deadline passes
+    await driver.heartbeat(env.clock.now() - 1_000);
+    // Act
+    const first = await sweep(sweepDepsOf(env));
+    // Assess
+    expect(first.stalled).toEqual([driver.fence.runId]);
+    expect(first.retried).toHaveLength(1);
+    const lease = await getLease(env.store.table, job.jobId);
+    expect(lease?.holderRunId).toBe(first.retried[0]);
+    expect(lease?.token).toBe(tokenBefore + 1);
+    const retry = await getRun(env.store.table, job.jobId, first.retried[0] ?? "");
+    expect(retry).toMatchObject({
+      status: "queued",
+      attempt: 2,
+      retryOf: driver.fence.runId,
+      source: "retry",
+    });
+    const handoffs = await env.drain(env.queues.turnsQueueUrl);
+    expect(handoffs.map((message) => JSON.parse(message.Body ?? "{}").runId)).toEqual([retry?.runId]);
+  });
+
+  it("does no harm when two sweeps overlap: the stalled run is ended once", async () => {
+    // Prepare
+    const job = await storeJob(env, demoJob({ id: "double-sweep" }));
+    const driver = await startRun(job.jobId);
+    env.clock.advance(11_000);
+    await driver.heartbeat(env.clock.now() - 1_000);
+    const eventsBefore = env.events.published.length;
+    // Act
+    const [a, b] = await Promise.all([sweep(sweepDepsOf(env)), sweep(sweepDepsOf(env))]);
+    // Assess
+    expect([...a.stalled, ...b.stalled]).toEqual([driver.fence.runId]);
+    const stats = await getStats(env.store.table, job.jobId);
+    expect(stats?.runsEnded).toBe(1);
+    expect(env.events.published.length - eventsBefore).toBe(1);
+  });
+
+  it("drains a pending fire left on a free lease when the run that released the job died before draining it", async () => {
+    // Prepare: a buffered fire is pending when the holder finishes, and nobody drains it.
+    const job = await storeJob(env, demoJob({ id: "stranded-buffer", overlap: "buffer-one" }));
+    const driver = await startRun(job.jobId);
+    await dispatchFire(manualFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
+    await driver.finish();
+    env.clock.advance(31_000);
+    // Act
+    const report = await sweep(sweepDepsOf(env));
+    // Assess
+    expect(report.drained).toEqual([job.jobId]);
+    const drains = await env.drain(env.queues.firesQueueUrl);
+    expect(drains.map((message) => JSON.parse(message.Body ?? "{}"))).toEqual([
+      expect.objectContaining({
+        jobId: job.jobId,
+        source: "buffered",
+        fireId: driver.fence.runId,
+        coalescedFires: 1,
+      }),
+    ]);
+  });
+
+  it("keeps only active runs in the sweep index, so its cost does not grow with history", async () => {
+    // Prepare: 30 runs that finished (history) and 2 still running.
+    const job = await storeJob(env, demoJob({ id: "history" }));
+    for (let index = 0; index < 30; index++) {
+      const driver = await startRun(job.jobId);
+      await driver.finish(index % 3 === 0 ? "failed" : "succeeded");
+      env.clock.advance(1_000);
+    }
+    env.clock.advance(31_000);
+    await sweep(sweepDepsOf(env)); // settles the released leases out of the index
+    const activeA = await startRun((await storeJob(env, demoJob({ id: "active-a" }))).jobId);
+    const activeB = await startRun((await storeJob(env, demoJob({ id: "active-b" }))).jobId);
+    // Act
+    const indexed = await jobsInSweepIndex();
+    // Assess
+    expect(await listRuns(env.store.table, job.jobId, { limit: 100 })).toHaveLength(30);
+    expect(indexed).not.toContain(job.jobId);
+    expect(indexed).toEqual(expect.arrayContaining([activeA.fence.jobId, activeB.fence.jobId]));
+  });
+
+  it("keeps a failure rate over the window, so a job failing 3 runs in 5 does not look healthy after a success", async () => {
+    // Prepare
+    const job = await storeJob(env, demoJob({ id: "flapping", alarms: { failureRateWindow: 5 } }));
+    // Act
+    for (const status of ["failed", "succeeded", "failed", "failed", "succeeded"] as const) {
+      const driver = await startRun(job.jobId);
+      expect((await driver.finish(status, 5)).kind).toBe("ok");
+    }
+    // Assess
+    const stats = await getStats(env.store.table, job.jobId);
+    expect(stats).toMatchObject({
+      lastStatus: "succeeded",
+      consecutiveFailures: 0,
+      failureRate: 0.6,
+      runsEnded: 5,
+    });
+    expect(stats?.recentOutcomes).toEqual(["failed", "succeeded", "failed", "failed", "succeeded"]);
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { JOB_DEFAULTS, validateJob } from "#core/jobs/job-schema.ts";
+import { validateJobSet } from "#core/jobs/job-set.ts";
+import { testCatalog } from "#test/support/catalog.ts";
+
+const context = { catalog: testCatalog };
+const minimal = { id: "triage", schedule: "rate(30 minutes)", agent: { harness: "echo", prompt: "Triage" } };
+
+function issuesOf(input: unknown, functionTimeoutSeconds?: number) {
+  const result = validateJob(input, { ...context, functionTimeoutSeconds });
+  return result.ok ? [] : result.issues;
+}
+
+describe("job schema", () => {
+  it("fills every default of a minimal job and resolves its time budget", () => {
+    // Act
+    const result = validateJob(minimal, context);
+    // Assess
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(result.job).toMatchObject({
+      enabled: true,
+      overlap: JOB_DEFAULTS.overlap,
+      leaseSeconds: 60,
+      retryOnStall: 0,
+      plugins: [],
+      timeouts: { setupSeconds: 10, runtimePluginsSeconds: 1, agentTurnSeconds: 600, finalizeSeconds: 15 },
+      maxRunSeconds: 626,
+      alarms: { failureRateWindow: 10, failureRateThreshold: 0.5 },
+    });
+  });
+
+  it("sizes runtime-plugins to the plugins' own timeouts when it is not given", () => {
+    const result = validateJob(
+      {
+        ...minimal,
+        plugins: [
+          { name: "a", type: "mcp", options: { url: "http://127.0.0.1:1/mcp" }, timeoutSeconds: 20 },
+          { name: "b", type: "mcp", options: { url: "http://127.0.0.1:2/mcp" }, timeoutSeconds: 30 },
+        ],
+      },
+      context,
+    );
+    expect(result.ok && result.job.timeouts.runtimePluginsSeconds).toBe(55);
+  });
+
+  it("names the field and the fix for a wrong schedule", () => {
+    const issues = issuesOf({ ...minimal, schedule: "*/5 * * * *" });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe("schedule");
+    expect(issues[0]?.message).toContain("cron(0/5 * * * ? *)");
+  });
+
+  it("admits only registered harnesses and plugin types, listing the ones there are", () => {
+    const issues = issuesOf({
+      ...minimal,
+      agent: { harness: "gpt", prompt: "x" },
+      plugins: [{ name: "p", type: "lsp" }],
+    });
+    expect(issues).toEqual([
+      { path: "agent.harness", message: '"gpt" is not a registered harness; use one of: echo' },
+      { path: "plugins[0].type", message: '"lsp" is not a registered plugin type; use one of: mcp' },
+    ]);
+  });
+
+  it("validates harness and plugin options with their own schemas, under their paths", () => {
+    const issues = issuesOf({
+      ...minimal,
+      agent: { harness: "echo", prompt: "x", options: { temperature: 3 } },
+      plugins: [{ name: "p", type: "mcp", options: { url: "not a url" } }],
+    });
+    expect(issues.map((issue) => issue.path)).toEqual([
+      "agent.options.temperature",
+      "plugins[0].options.url",
+    ]);
+  });
+
+  it("refuses a credential in a job definition and says where credentials go", () => {
+    const issues = issuesOf({
+      ...minimal,
+      agent: { harness: "echo", prompt: "x", options: { apiKey: "sk-123" } },
+    });
+    expect(issues[0]?.path).toBe("agent.options.apiKey");
+    expect(issues[0]?.message).toContain("credentials never go in a job definition");
+    expect(issues[0]?.message).toContain("apiKeyRef");
+  });
+
+  it("rejects plugin timeouts that do not fit in runtime-plugins", () => {
+    const issues = issuesOf({
+      ...minimal,
+      plugins: [{ name: "slow", type: "mcp", options: { url: "http://127.0.0.1:1" }, timeoutSeconds: 90 }],
+      timeouts: { runtimePluginsSeconds: 60 },
+    });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe("timeouts.runtimePluginsSeconds");
+    expect(issues[0]?.message).toContain("slow 90s = 90s");
+  });
+
+  it("rejects phase timeouts that add up to more than maxRunSeconds", () => {
+    const issues = issuesOf({ ...minimal, maxRunSeconds: 300 });
+    expect(issues).toEqual([expect.objectContaining({ path: "maxRunSeconds" })]);
+    expect(issues[0]?.message).toContain("= 626s");
+  });
+
+  it("rejects a ceiling that does not fit in the turn function's timeout with its margin", () => {
+    const issues = issuesOf({ ...minimal, timeouts: { agentTurnSeconds: 100 } }, 120);
+    expect(issues).toEqual([expect.objectContaining({ path: "maxRunSeconds" })]);
+    expect(issues[0]?.message).toContain("use at most 90s");
+  });
+
+  it("rejects unknown fields with their path", () => {
+    const issues = issuesOf({ ...minimal, schedul: "rate(1 day)" });
+    expect(issues).toEqual([{ path: "schedul", message: "unknown field; remove it or check its spelling" }]);
+  });
+});
+
+describe("job set", () => {
+  it("lists every problem of every job with its index, and duplicate ids, and accepts nothing", () => {
+    const result = validateJobSet(
+      {
+        jobs: [
+          minimal,
+          { ...minimal, schedule: "cron(0 9 * * MON *)" },
+          { ...minimal, agent: { harness: "nope", prompt: "x" } },
+          { ...minimal, id: "other", maxRunSeconds: 10 },
+        ],
+      },
+      context,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((issue) => issue.path)).toEqual([
+      "jobs[1].schedule",
+      "jobs[1].id",
+      "jobs[2].agent.harness",
+      "jobs[2].id",
+      "jobs[3].maxRunSeconds",
+    ]);
+    expect(result.issues[1]?.message).toBe('duplicate id "triage" (also jobs[0].id)');
+  });
+
+  it("explains the expected shape when the file is not a job list", () => {
+    const result = validateJobSet({ job: [] }, context);
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: "jobs", message: expect.stringContaining('{"jobs": [ ... ]}') }],
+    });
+  });
+});
