@@ -11,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          sequence: { groupOrder: 0 },
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
         },
@@ -18,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: "infra",
+          sequence: { groupOrder: 1 },
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
@@ -28,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          sequence: { groupOrder: 2 },
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],

@@ -1,17 +1,12 @@
 import type { Harness } from "#core/agents/harness.ts";
 import type { PluginType } from "#core/agents/plugin.ts";
+import type { AgentRegistry } from "#core/agents/registry.ts";
 import { HarnessNotRegisteredError, PluginTypeNotRegisteredError } from "#core/errors.ts";
-import { type AgentCatalog, createCatalog } from "#core/jobs/catalog.ts";
+import { createCatalog } from "#core/jobs/catalog.ts";
 import { builtInHarnesses } from "./harnesses/index.ts";
 import { builtInPluginTypes } from "./plugins/index.ts";
 
-export interface AgentRegistry {
-  readonly catalog: AgentCatalog;
-  /** @throws HarnessNotRegisteredError — its own class, metric and alarm (DESIGN invariant 7). */
-  harness(name: string, jobId?: string): Harness;
-  /** @throws PluginTypeNotRegisteredError */
-  pluginType(type: string): PluginType;
-}
+export type { AgentRegistry };
 
 export function createRegistry(
   harnesses: readonly Harness[],

@@ -93,7 +93,7 @@ export async function dispatchFire(
       },
     ]);
   }
-  const validation = validateJob(stored.spec, deps.validation);
+  const validation = validateJob(stored.spec, { ...deps.validation, admitUnregisteredHarness: true });
   if (!validation.ok) return reject(deps, log, fireBase, "invalid-job", validation.issues, stored.version);
   const job = validation.job;
   if (!job.enabled) {

@@ -118,6 +118,13 @@ export interface JobValidationContext {
   readonly catalog: AgentCatalog;
   /** The turn function's timeout; the ceiling of every job must fit inside it. @default 900 */
   readonly functionTimeoutSeconds?: number;
+  /**
+   * Accept a harness this deployment has not registered (skipping its options check). Dispatch
+   * uses it so such a run still happens and fails in the turn with HarnessNotRegisteredError —
+   * a run record, a metric and an alarm — rather than a quiet rejection (field report 4).
+   * @default false
+   */
+  readonly admitUnregisteredHarness?: boolean;
 }
 
 export type JobValidationResult =
@@ -139,7 +146,7 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
   const job = parsed.data;
   const issues: ValidationIssue[] = [
     ...checkSchedule(job.schedule),
-    ...checkAgent(job.agent, context.catalog),
+    ...checkAgent(job.agent, context.catalog, context.admitUnregisteredHarness ?? false),
     ...checkPlugins(job.plugins, context.catalog),
   ];
   const resolved = resolveBudgets(job);
@@ -186,9 +193,14 @@ function checkSchedule(schedule: string, path = "schedule"): ValidationIssue[] {
   }
 }
 
-function checkAgent(agent: ParsedJob["agent"], catalog: AgentCatalog): ValidationIssue[] {
+function checkAgent(
+  agent: ParsedJob["agent"],
+  catalog: AgentCatalog,
+  admitUnregistered = false,
+): ValidationIssue[] {
   const harness = catalog.harnesses.get(agent.harness);
   if (!harness) {
+    if (admitUnregistered) return [];
     return [
       {
         path: "agent.harness",

@@ -123,3 +123,31 @@ export function diagnoseAbandoned(
       `Next: the turn logs of run ${run.runId} around ${lastHeard !== undefined ? describeTime(lastHeard) : "its start"}.`,
   };
 }
+
+/**
+ * A run found past its hard ceiling (`maxRunSeconds`) and never recorded as ended: its process was
+ * stopped from outside (Lambda's timeout, the local runtime's kill) — typically a blocked event loop
+ * (field report 2). Says so, with where it was.
+ */
+export function diagnoseCeiling(
+  run: RunRecord,
+  lease: LeaseState,
+  nowMs: number,
+  maxRunSeconds: number,
+): Diagnosis {
+  const where =
+    lease.phaseDeadlineAt !== undefined && lease.phaseDeadlineAt < nowMs
+      ? diagnoseStall(run, lease, nowMs)
+      : diagnoseAbandoned(run, lease, nowMs);
+  return {
+    error: {
+      ...where.error,
+      class: "RunCeilingExceededError",
+      message: `exceeded its ${maxRunSeconds}s ceiling (maxRunSeconds) in phase ${run.phase ?? "(none)"} and was stopped from outside`,
+    },
+    diagnostic:
+      `run ${run.runId} started ${run.startedAt !== undefined ? describeTime(run.startedAt) : "?"} and passed its ${maxRunSeconds}s ceiling ` +
+      "without recording an end: its process was stopped by the function timeout (a turn that blocks its event loop cannot stop itself). " +
+      where.diagnostic,
+  };
+}

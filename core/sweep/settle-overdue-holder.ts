@@ -5,7 +5,7 @@ import { JOB_DEFAULTS, type JobDefinition } from "../jobs/job-schema.ts";
 import { isExpired, type LeaseState } from "../leases/lease.ts";
 import type { Logger } from "../logger.ts";
 import type { LifecycleEvents, MessageQueue, Metrics, RunEndingStore } from "../ports.ts";
-import { type Diagnosis, diagnoseAbandoned, diagnoseStall } from "../runs/diagnostics.ts";
+import { type Diagnosis, diagnoseAbandoned, diagnoseCeiling, diagnoseStall } from "../runs/diagnostics.ts";
 import { reportRunEnd } from "../runs/report-run-end.ts";
 import { isActiveStatus, type RunRecord } from "../runs/run-record.ts";
 import { emptyStats, recordRunOutcome } from "../stats/job-stats.ts";
@@ -26,13 +26,14 @@ export interface OverdueHolderDependencies {
 /** Job settings used when ending a run, with defaults when the job is gone or no longer valid. */
 export type HolderJobSettings = Pick<
   JobDefinition,
-  "leaseSeconds" | "historyRetentionDays" | "retryOnStall" | "alarms"
+  "leaseSeconds" | "historyRetentionDays" | "retryOnStall" | "alarms" | "maxRunSeconds"
 >;
 
 export const DEFAULT_HOLDER_SETTINGS: HolderJobSettings = {
   leaseSeconds: JOB_DEFAULTS.leaseSeconds,
   historyRetentionDays: JOB_DEFAULTS.historyRetentionDays,
   retryOnStall: JOB_DEFAULTS.retryOnStall,
+  maxRunSeconds: JOB_DEFAULTS.setupSeconds + JOB_DEFAULTS.agentTurnSeconds + JOB_DEFAULTS.finalizeSeconds,
   alarms: {
     failureRateThreshold: JOB_DEFAULTS.failureRateThreshold,
     failureRateWindow: JOB_DEFAULTS.failureRateWindow,
@@ -41,13 +42,15 @@ export const DEFAULT_HOLDER_SETTINGS: HolderJobSettings = {
   },
 };
 
+export type OverdueStatus = "stalled" | "abandoned" | "timed-out";
+
 export type OverdueHolderOutcome =
   | { readonly kind: "not-overdue" }
   /** Someone else (an overlapping sweep, the run itself) settled it first. */
   | { readonly kind: "settled-elsewhere" }
   | {
       readonly kind: "ended";
-      readonly status: "stalled" | "abandoned";
+      readonly status: OverdueStatus;
       readonly runId: string;
       readonly retryRunId?: string;
       readonly drained: boolean;
@@ -86,11 +89,17 @@ export async function settleOverdueHolder(
     return { kind: "settled-elsewhere" };
   }
 
-  const status = phaseOverdue ? "stalled" : "abandoned";
+  const ceilingPassed = run.startedAt !== undefined && run.startedAt + settings.maxRunSeconds * 1000 < nowMs;
+  const status: OverdueStatus = ceilingPassed ? "timed-out" : phaseOverdue ? "stalled" : "abandoned";
   const diagnosis =
-    status === "stalled" ? diagnoseStall(run, lease, nowMs) : diagnoseAbandoned(run, lease, nowMs);
+    status === "timed-out"
+      ? diagnoseCeiling(run, lease, nowMs, settings.maxRunSeconds)
+      : status === "stalled"
+        ? diagnoseStall(run, lease, nowMs)
+        : diagnoseAbandoned(run, lease, nowMs);
   const retryRun = run.attempt <= settings.retryOnStall ? retryOf(run, nowMs) : undefined;
-  const ended = await endRun(deps, { run, status, diagnosis, settings, lease, retryRun });
+  const overdue = phaseOverdue ? "phase-overdue" : "lease-expired";
+  const ended = await endRun(deps, { run, status, diagnosis, settings, lease, retryRun, overdue });
   if (!ended) return { kind: "settled-elsewhere" };
 
   if (retryRun) {
@@ -125,11 +134,12 @@ async function endRun(
   deps: OverdueHolderDependencies,
   params: {
     run: RunRecord;
-    status: "stalled" | "abandoned";
+    status: OverdueStatus;
     diagnosis: Diagnosis;
     settings: HolderJobSettings;
     lease: LeaseState;
     retryRun?: RunRecord;
+    overdue: "phase-overdue" | "lease-expired";
   },
 ): Promise<boolean> {
   const { run, status, diagnosis, settings } = params;
@@ -154,10 +164,7 @@ async function endRun(
       },
       {
         nowMs,
-        lease: {
-          token: params.lease.token,
-          overdue: status === "stalled" ? "phase-overdue" : "lease-expired",
-        },
+        lease: { token: params.lease.token, overdue: params.overdue },
         retryRun: params.retryRun,
         leaseSeconds: settings.leaseSeconds,
         statsBefore,

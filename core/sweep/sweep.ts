@@ -22,6 +22,8 @@ export interface SweepReport {
   overdue: number;
   stalled: string[];
   abandoned: string[];
+  /** Runs found past their maxRunSeconds ceiling (stopped from outside). */
+  timedOut: string[];
   retried: string[];
   /** Jobs whose pending (buffered) fire was sent back through dispatch. */
   drained: string[];
@@ -47,6 +49,7 @@ export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
     overdue: 0,
     stalled: [],
     abandoned: [],
+    timedOut: [],
     retried: [],
     drained: [],
     settled: 0,
@@ -92,7 +95,10 @@ async function sweepLease(deps: SweepDependencies, jobId: string, report: SweepR
     drain: true,
   });
   if (outcome.kind !== "ended") return;
-  (outcome.status === "stalled" ? report.stalled : report.abandoned).push(outcome.runId);
+  const list = { stalled: report.stalled, abandoned: report.abandoned, "timed-out": report.timedOut }[
+    outcome.status
+  ];
+  list.push(outcome.runId);
   if (outcome.retryRunId) report.retried.push(outcome.retryRunId);
   if (outcome.drained) report.drained.push(jobId);
 }

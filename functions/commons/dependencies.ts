@@ -6,8 +6,10 @@ import { createEventBridgeEvents, RecordingEvents } from "#adapters/events/event
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
+import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createSqsDeadLetters, type DeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import type { SecretResolver } from "#core/agents/secrets.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
@@ -26,6 +28,7 @@ export interface Dependencies {
   readonly log: Logger;
   readonly clock: Clock;
   readonly registry: AgentRegistry;
+  readonly secrets: SecretResolver;
   readonly validation: JobValidationContext;
   readonly clients: {
     readonly dynamodb: DynamoDBClient;
@@ -50,12 +53,14 @@ export interface DependencyConfig {
 export function createDependencies(
   config: DependencyConfig,
   overrides: Partial<
-    Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry">
+    Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry" | "secrets">
   > = {},
 ): Dependencies {
   const clients = overrides.clients ?? {
     dynamodb: new DynamoDBClient({}),
-    sqs: new SQSClient({}),
+    // Send to the configured endpoint (AWS_ENDPOINT_URL[_SQS] when set), not to the host inside the
+    // queue URL: emulators mint queue URLs whose hosts do not resolve (sqs.<region>.localhost).
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     eventbridge: new EventBridgeClient({}),
   };
   const registry = overrides.registry ?? builtInRegistry;
@@ -74,6 +79,7 @@ export function createDependencies(
     log: overrides.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
     clock: overrides.clock ?? systemClock,
     registry,
+    secrets: overrides.secrets ?? createSecretResolver(),
     validation: { catalog: registry.catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
     clients,
   };

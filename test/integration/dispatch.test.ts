@@ -145,10 +145,7 @@ describe("dispatch", () => {
   it("rejects a fire for a disabled job or a stored job that is no longer valid, with the reason and path", async () => {
     // Prepare
     const paused = await storeJob(env, demoJob({ id: "paused", enabled: false }));
-    const broken = await storeJob(env, {
-      ...demoJob({ id: "broken" }),
-      agent: { harness: "gpt-unknown", prompt: "x" },
-    });
+    const broken = await storeJob(env, { ...demoJob({ id: "broken" }), overlap: "queue-all" });
     // Act
     const pausedOutcome = await dispatchFire(
       scheduledFire(paused.jobId, env.clock.now()),
@@ -161,11 +158,23 @@ describe("dispatch", () => {
     // Assess
     expect(pausedOutcome).toMatchObject({ kind: "rejected", reason: "job-disabled" });
     expect(brokenOutcome).toMatchObject({ kind: "rejected", reason: "invalid-job" });
-    if (brokenOutcome.kind === "rejected")
-      expect(brokenOutcome.detail).toContain('agent.harness: "gpt-unknown" is not a registered harness');
+    if (brokenOutcome.kind === "rejected") expect(brokenOutcome.detail).toContain("- overlap:");
     const [record] = await listFires(env.store.table, broken.jobId);
-    expect(record?.issues?.[0]?.path).toBe("agent.harness");
+    expect(record?.issues?.[0]?.path).toBe("overlap");
     expect(await listRuns(env.store.table, broken.jobId)).toEqual([]);
+  });
+
+  it("still starts a run for a job whose harness this deployment lacks, so the turn fails it loudly with its own error", async () => {
+    // Prepare: field report 4 — a quiet rejection would hide a deployment missing a harness.
+    const job = await storeJob(env, {
+      ...demoJob({ id: "missing-harness" }),
+      agent: { harness: "gpt-unknown", prompt: "x" },
+    });
+    // Act
+    const outcome = await dispatchFire(scheduledFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
+    // Assess
+    expect(outcome.kind).toBe("run");
+    await env.drain(env.queues.turnsQueueUrl);
   });
 
   it("parks poison messages in the DLQ with their reason, rejects an unknown job in a record, and still runs the good fire of the batch", async () => {

@@ -20,6 +20,7 @@ import { createTableInput, enableTtlInput } from "#adapters/dynamodb/table-defin
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
 import { RecordingMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { builtInRegistry } from "#adapters/registry.ts";
+import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
@@ -52,8 +53,25 @@ export function testClients() {
   };
 }
 
+/**
+ * Real time that tests can still jump ahead: for turns, whose timers (heartbeats, phase timeouts)
+ * run on the real clock while lease times are compared with this one.
+ */
+export class OffsetClock extends ManualClock {
+  private offset = 0;
+  override now(): number {
+    return Date.now() + this.offset;
+  }
+  override advance(ms: number): void {
+    this.offset += ms;
+  }
+  override set(epochMs: number): void {
+    this.offset = epochMs - Date.now();
+  }
+}
+
 export async function createTestEnvironment(
-  options: { visibilityTimeoutSeconds?: number } = {},
+  options: { visibilityTimeoutSeconds?: number; clock?: "manual" | "real" } = {},
 ): Promise<TestEnvironment> {
   const clients = testClients();
   const suffix = randomUUID().slice(0, 8);
@@ -68,7 +86,8 @@ export async function createTestEnvironment(
     turns: visibility,
   });
   const store: DynamoStore = createDynamoStore({ client: clients.dynamodb, tableName });
-  const clock = new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 0));
+  const clock =
+    options.clock === "real" ? new OffsetClock() : new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 0));
   const metrics = new RecordingMetrics();
   const events = new RecordingEvents();
   return {
@@ -85,6 +104,7 @@ export async function createTestEnvironment(
     log: silentLogger,
     clock,
     registry: builtInRegistry,
+    secrets: createSecretResolver({ env: {} }),
     validation: { catalog: builtInRegistry.catalog, functionTimeoutSeconds: 900 },
     async drain(queueUrl, max = 100) {
       const received: Message[] = [];

@@ -1,0 +1,53 @@
+import type { PhaseName } from "../runs/run-record.ts";
+
+// Why a turn is told to stop. Each is the `reason` of the AbortSignal handed to plugins and the
+// harness, so whoever is interrupted can tell why, and the turn records the right outcome.
+
+/** A phase's own timeout passed. */
+export class PhaseTimeoutError extends Error {
+  override name = "PhaseTimeoutError";
+  constructor(
+    readonly phase: PhaseName,
+    readonly timeoutSeconds: number,
+  ) {
+    super(`phase ${phase} ran past its ${timeoutSeconds}s timeout`);
+  }
+}
+
+/** The run reached its hard ceiling (`maxRunSeconds`). Field report 3: no turn runs for hours. */
+export class RunCeilingError extends Error {
+  override name = "RunCeilingError";
+  constructor(readonly maxRunSeconds: number) {
+    super(`the run reached its ${maxRunSeconds}s ceiling (maxRunSeconds)`);
+  }
+}
+
+/** A `replace` fire asked this run to stop so the new fire can run. */
+export class StopRequestedError extends Error {
+  override name = "StopRequestedError";
+  constructor(readonly requestedBy: string | undefined) {
+    super(
+      `a newer fire${requestedBy ? ` (${requestedBy})` : ""} asked this run to stop (overlap policy "replace")`,
+    );
+  }
+}
+
+/** A required plugin failed or timed out; names it and what had started and what had not. */
+export class PluginInitError extends Error {
+  override name = "PluginInitError";
+  constructor(
+    readonly plugin: string,
+    readonly reason: string,
+    readonly finished: readonly string[],
+    readonly neverStarted: readonly string[],
+  ) {
+    super(
+      `required plugin "${plugin}" did not start: ${reason}. Finished: ${finished.join(", ") || "none"}; never started: ${neverStarted.join(", ") || "none"}`,
+    );
+  }
+}
+
+/** The stored job cannot run as it is (it changed since the fire was accepted). */
+export class JobNotRunnableError extends Error {
+  override name = "JobNotRunnableError";
+}
