@@ -1,0 +1,184 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * Variables a child inherits from the runtime when the job asks for nothing more. Everything else
+ * stays out: in Lambda the environment holds the turn function's AWS credentials, which a CLI agent
+ * or MCP server has no business seeing.
+ */
+export const SAFE_INHERITED_ENV_NAMES: readonly string[] = [
+  "HOME",
+  "LANG",
+  "LC_ALL",
+  "LOGNAME",
+  "PATH",
+  "SHELL",
+  "TERM",
+  "TMPDIR",
+  "TZ",
+  "USER",
+];
+
+/** The environment of a child: the safe inherited names, the extra inherited names, then `set`. */
+export function childEnvironment(
+  set: Readonly<Record<string, string>>,
+  inheritNames: readonly string[] = [],
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...SAFE_INHERITED_ENV_NAMES, ...inheritNames]) {
+    const value = source[name];
+    if (value !== undefined) {
+      env[name] = value;
+    }
+  }
+  return { ...env, ...set };
+}
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * Spawns `command` (never through a shell) as the leader of its own process group, with all three
+ * stdio streams piped. The caller must attach stdout/stderr listeners at once and end the group with
+ * {@link terminateProcessGroup}; if this process exits first, the group is SIGKILLed on the way out.
+ */
+export function spawnProcessGroup(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd?: string | undefined; readonly env: Readonly<Record<string, string>> },
+): ChildProcessWithoutNullStreams {
+  installExitHook();
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["pipe", "pipe", "pipe"],
+    shell: false,
+    // Its own process group, so a stop reaches the grandchildren a CLI agent or `npx` starts too.
+    detached: true,
+    windowsHide: true,
+  });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+  }
+  return child;
+}
+
+/**
+ * Ends the process group led by `child`: SIGTERM to the whole group, then SIGKILL to whatever is
+ * still alive after `graceMs`. Resolves once no live member remains (or a short while after the
+ * SIGKILL). Safe to call for a group that is already gone. Never throws.
+ */
+export async function terminateProcessGroup(child: { readonly pid?: number | undefined }, graceMs: number) {
+  const groupId = child.pid;
+  if (groupId === undefined) {
+    return;
+  }
+  try {
+    if (!signalGroup(groupId, "SIGTERM")) {
+      return;
+    }
+    if (await waitUntilGroupGone(groupId, graceMs)) {
+      return;
+    }
+    signalGroup(groupId, "SIGKILL");
+    await waitUntilGroupGone(groupId, 2_000);
+  } finally {
+    liveGroups.delete(groupId);
+  }
+}
+
+/** True while a process of the group is alive (zombies, already dead, do not count). */
+function isProcessGroupAlive(groupId: number): boolean {
+  const members = liveGroupMembersFromProc(groupId);
+  if (members !== undefined) {
+    return members > 0;
+  }
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Sends `signal` to every process of the group; false when the group no longer exists. */
+function signalGroup(groupId: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-groupId, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") {
+      return false;
+    }
+    // No process groups (Windows) or no permission: fall back to the leader alone.
+    try {
+      process.kill(groupId, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function waitUntilGroupGone(groupId: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessGroupAlive(groupId)) {
+    if (Date.now() >= deadline) {
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/**
+ * Counts the group's live members through /proc (Linux, including Lambda). `kill(-pgid, 0)` alone
+ * would report an orphaned zombie as alive where PID 1 does not reap, and keep us waiting the full
+ * grace. Returns undefined where /proc is not available.
+ */
+function liveGroupMembersFromProc(groupId: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  let members = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we were looking
+    }
+    // Fields after the parenthesised command name: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === groupId && fields[0] !== "Z" && fields[0] !== "X") {
+      members += 1;
+    }
+  }
+  return members;
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) {
+    return;
+  }
+  exitHookInstalled = true;
+  // Detached groups outlive their parent; a process that exits while one is running must not leave
+  // an agent working in the background (synchronous: nothing async runs in an exit handler).
+  process.once("exit", () => {
+    for (const groupId of liveGroups) {
+      try {
+        process.kill(-groupId, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}

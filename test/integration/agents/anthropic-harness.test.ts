@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { anthropicHarness, anthropicOptionsSchema } from "#adapters/harnesses/anthropic.ts";
+import { mcpOptionsSchema, mcpPluginType } from "#adapters/plugins/mcp.ts";
+import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
+import { HarnessAbortedError, HarnessFailedError } from "#core/agents/harness.ts";
+import type { AgentTool } from "#core/agents/tool.ts";
+import { silentLogger } from "#core/logger.ts";
+import {
+  type LoopbackReply,
+  type RecordedRequest,
+  startLoopbackServer,
+} from "#test/support/agents/loopback-server.ts";
+import {
+  describeOrder,
+  startMcpHttpServer,
+  type TestMcpHttpServer,
+} from "#test/support/agents/mcp-servers.ts";
+import { waitFor } from "#test/support/agents/processes.ts";
+import { turnInput } from "#test/support/agents/turn-input.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+const env = { ANTHROPIC_API_KEY: "sk-ant-test-key" };
+
+async function anthropicServer(reply: (request: RecordedRequest, index: number) => LoopbackReply) {
+  const server = await startLoopbackServer(reply);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** Starts the real MCP server and the `mcp` plugin on it; returns the plugin's tools. */
+async function ordersTools(): Promise<{ mcpServer: TestMcpHttpServer; tools: readonly AgentTool[] }> {
+  const mcpServer = await startMcpHttpServer();
+  cleanups.push(() => mcpServer.close());
+  const plugin = await mcpPluginType.start({
+    name: "orders",
+    options: mcpOptionsSchema.parse({ transport: "streamable-http", url: mcpServer.url }),
+    signal: new AbortController().signal,
+    deadlineAt: Date.now() + 10_000,
+    secrets: createSecretResolver({ env: {} }),
+    log: silentLogger,
+  });
+  cleanups.push(() => plugin.close());
+  return { mcpServer, tools: plugin.tools };
+}
+
+function message(content: unknown[], stopReason: string, usage = { input_tokens: 100, output_tokens: 20 }) {
+  return {
+    json: {
+      id: "msg_test",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-5-5-20261101",
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage,
+    },
+  };
+}
+
+const lookupOrder42 = {
+  type: "tool_use",
+  id: "toolu_01",
+  name: "orders__lookup_order",
+  input: { orderId: "42" },
+};
+
+describe("anthropic harness", () => {
+  it("runs an MCP tool the model asks for and hands its result back to the model", async () => {
+    // Prepare
+    const { mcpServer, tools } = await ordersTools();
+    const model = await anthropicServer((_, index) =>
+      index === 0
+        ? message([{ type: "text", text: "Let me look that up." }, lookupOrder42], "tool_use")
+        : message([{ type: "text", text: "Order 42 shipped on 2026-11-20." }], "end_turn", {
+            input_tokens: 150,
+            output_tokens: 12,
+          }),
+    );
+    const options = anthropicOptionsSchema.parse({ baseUrl: model.url, system: "You track orders." });
+
+    // Act
+    const result = await anthropicHarness.run(turnInput(options, { tools, env, model: "claude-sonnet-5-5" }));
+
+    // Assess: the tool ran on the MCP server...
+    expect(mcpServer.calls).toEqual([{ tool: "lookup_order", args: { orderId: "42" } }]);
+    // ...the model was offered it and got its result in the second request...
+    const [first, second] = model.requests;
+    expect(first?.path).toBe("/v1/messages");
+    expect(first?.headers.authorization).toBe("Bearer sk-ant-test-key");
+    expect(first?.body).toMatchObject({
+      model: "claude-sonnet-5-5",
+      system: "You track orders.",
+      max_tokens: 4096,
+      tools: expect.arrayContaining([expect.objectContaining({ name: "orders__lookup_order" })]),
+      messages: [{ role: "user", content: "What is the status of order 42?" }],
+    });
+    expect(second?.body).toMatchObject({
+      messages: [
+        { role: "user" },
+        { role: "assistant", content: [{ type: "text" }, { type: "tool_use", id: "toolu_01" }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_01", content: describeOrder("42"), is_error: false },
+          ],
+        },
+      ],
+    });
+    // ...and the result sums the loop
+    expect(result).toEqual({
+      output: "Order 42 shipped on 2026-11-20.",
+      provider: "anthropic",
+      model: "claude-sonnet-5-5-20261101",
+      usage: { inputTokens: 250, outputTokens: 32 },
+      toolCalls: 1,
+      stopReason: "completed",
+    });
+  });
+
+  it("marks a tool's error as is_error in the tool_result", async () => {
+    const { tools } = await ordersTools();
+    const model = await anthropicServer((_, index) =>
+      index === 0
+        ? message([{ ...lookupOrder42, name: "orders__cancel_order" }], "tool_use")
+        : message([{ type: "text", text: "It cannot be cancelled." }], "end_turn"),
+    );
+
+    await anthropicHarness.run(
+      turnInput(anthropicOptionsSchema.parse({ baseUrl: model.url }), { tools, env }),
+    );
+
+    expect(model.requests[1]?.body).toMatchObject({
+      messages: [{}, {}, { content: [{ type: "tool_result", is_error: true }] }],
+    });
+  });
+
+  it("stops with max-tool-calls when the model keeps asking for tools", async () => {
+    // Prepare
+    const { mcpServer, tools } = await ordersTools();
+    const model = await anthropicServer(() => message([lookupOrder42], "tool_use"));
+    const options = anthropicOptionsSchema.parse({ baseUrl: model.url, maxToolCalls: 3 });
+
+    // Act
+    const result = await anthropicHarness.run(turnInput(options, { tools, env }));
+
+    // Assess
+    expect(result.stopReason).toBe("max-tool-calls");
+    expect(result.toolCalls).toBe(3);
+    expect(mcpServer.calls).toHaveLength(3);
+    expect(model.requests).toHaveLength(4);
+  });
+
+  it("stops a request in flight when the turn is aborted, and closes the connection", async () => {
+    // Prepare
+    const model = await anthropicServer(() => "hang");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("maxRunSeconds ceiling reached")), 200);
+    const startedAt = Date.now();
+
+    // Act
+    const outcome = await anthropicHarness
+      .run(
+        turnInput(anthropicOptionsSchema.parse({ baseUrl: model.url }), { env, signal: controller.signal }),
+      )
+      .catch((error) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(HarnessAbortedError);
+    expect((outcome as Error).message).toContain("maxRunSeconds ceiling reached");
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    await waitFor(
+      () => model.openConnectionsWithRequests() === 0,
+      1_000,
+      "the request's connection to close",
+    );
+  });
+
+  it("fails with the HTTP status when the API refuses the request", async () => {
+    const model = await anthropicServer(() => ({
+      status: 401,
+      json: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } },
+    }));
+
+    const outcome = anthropicHarness.run(
+      turnInput(anthropicOptionsSchema.parse({ baseUrl: model.url }), { env }),
+    );
+
+    await expect(outcome).rejects.toThrow(HarnessFailedError);
+    await expect(outcome).rejects.toThrow(/answered HTTP 401/);
+  });
+});
