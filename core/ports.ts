@@ -209,6 +209,11 @@ export interface SweepStore {
   /** Removes a free lease with nothing pending from the sweep index. */
   settleLease(jobId: string): Promise<{ readonly pending?: LeaseState["pending"] }>;
   getRun(jobId: string, runId: string): Promise<RunRecord | undefined>;
+  /**
+   * Records that a sweep completed (and what it did): `agentcron doctor` checks the sweeper ran in
+   * the last few minutes from this, wherever the deployment runs.
+   */
+  recordSweep(report: Readonly<Record<string, unknown>>, nowMs: number): Promise<void>;
   /** Releases a lease whose holder has no active run record (nothing else would ever free it). */
   releaseOrphanedLease(jobId: string, runId: string, token: number, nowMs: number): Promise<void>;
   getStats(jobId: string): Promise<JobStats | undefined>;

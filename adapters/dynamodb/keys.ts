@@ -12,6 +12,9 @@ export const keys = {
   stats: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "STATS" }),
   run: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `RUN#${runId}` }),
   fire: (jobId: string, fireKey: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `FIRE#${fireKey}` }),
+  lastSweep: (): ItemKey => ({ pk: "SYSTEM", sk: "SWEEPER" }),
+  /** The local runtime's stand-in for a job's EventBridge rule. */
+  localRule: (jobId: string): ItemKey => ({ pk: "LOCAL-RULES", sk: `RULE#${jobId}` }),
 } as const;
 
 export const RUN_SK_PREFIX = "RUN#";

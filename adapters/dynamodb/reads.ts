@@ -152,3 +152,11 @@ export async function findRunById(table: TableContext, runId: string): Promise<R
   const item = await getItem(table, { pk: String(hit.pk), sk: String(hit.sk) });
   return item ? runFromItem(item) : undefined;
 }
+
+/** When the sweeper last completed, and its report (undefined if it never ran). */
+export async function getLastSweep(
+  table: TableContext,
+): Promise<{ lastSweepAt: number; report: Record<string, unknown> } | undefined> {
+  const item = await getItem(table, keys.lastSweep());
+  return item ? { lastSweepAt: Number(item.lastSweepAt), report: (item.report ?? {}) as Record<string, unknown> } : undefined;
+}

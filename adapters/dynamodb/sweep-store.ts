@@ -1,13 +1,14 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  PutItemCommand,
   QueryCommand,
   type TransactWriteItem,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { SweepStore } from "#core/ports.ts";
-import { attributeNames, attributeValues } from "./expressions.ts";
+import { attributeNames, attributeValues, toItem } from "./expressions.ts";
 import { allSweepShards, keys } from "./keys.ts";
 import { handOverLease, releaseLease } from "./lease-expressions.ts";
 import { getLease, getRun, getStats } from "./reads.ts";
@@ -138,6 +139,15 @@ export function createSweepStore(table: TableContext): SweepStore {
     settleLease: (jobId) => settleLease(table, jobId),
 
     getRun: (jobId, runId) => getRun(table, jobId, runId),
+
+    async recordSweep(report, nowMs) {
+      await table.client.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: toItem({ ...keys.lastSweep(), type: "sweep", lastSweepAt: nowMs, report }),
+        }),
+      );
+    },
 
     async releaseOrphanedLease(jobId, runId, token, nowMs) {
       const update = releaseLease({ jobId, runId, token, nowMs });

@@ -9,6 +9,8 @@ import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from "@aws
  * - `JOB#<jobId>` / `STATS`           rolling health of the job
  * - `JOB#<jobId>` / `RUN#<runId>`     run record with its phase timeline (run ids are ULIDs: time-ordered)
  * - `JOB#<jobId>` / `FIRE#<fireKey>`  what became of one fire
+ * - `SYSTEM` / `SWEEPER`              when the sweeper last completed, and what it did
+ * - `LOCAL-RULES` / `RULE#<jobId>`    the local runtime's schedule rules (EventBridge's stand-in)
  */
 export const TABLE_SCHEMA = {
   partitionKey: "pk",

@@ -67,6 +67,7 @@ export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
       });
     }
   }
+  await deps.store.recordSweep({ ...report }, deps.clock.now());
   deps.metrics.add(METRICS.sweepsCompleted, 1, "Count");
   return report;
 }

@@ -23,6 +23,7 @@ import {
   PhaseTimeoutError,
   PluginInitError,
   RunCeilingError,
+  RuntimeShutdownError,
   StopRequestedError,
 } from "./stop-reasons.ts";
 import { TurnProgress } from "./turn-progress.ts";
@@ -40,6 +41,8 @@ export interface TurnDependencies {
   readonly log: Logger;
   readonly validation: JobValidationContext;
   readonly timing?: TurnTiming;
+  /** Aborted when the process running the turn is shutting down: the run stops and records itself. */
+  readonly shutdownSignal?: AbortSignal;
 }
 
 export type TurnOutcome =
@@ -122,7 +125,10 @@ export async function runTurn(message: TurnMessage, deps: TurnDependencies): Pro
   const finalizeSeconds = job?.timeouts.finalizeSeconds ?? JOB_DEFAULTS.finalizeSeconds;
   const ceilingAt = startedAt + (maxRunSeconds - finalizeSeconds) * 1000;
   const ceiling = deadlineSignal(ceilingAt - startedAt, new RunCeilingError(maxRunSeconds));
-  ceiling.signal.addEventListener("abort", () => stop.abort(ceiling.signal.reason), { once: true });
+  for (const source of [ceiling.signal, deps.shutdownSignal]) {
+    source?.addEventListener("abort", () => stop.abort(source.reason), { once: true });
+  }
+  if (deps.shutdownSignal?.aborted) stop.abort(deps.shutdownSignal.reason);
 
   const plugins: StartedPlugins = { tools: [], started: [] };
   let result: HarnessTurnResult | undefined;
@@ -308,7 +314,7 @@ export function classifyTurnEnd(
   const error = cause instanceof Error ? cause : new Error(String(cause));
   const plugin = error instanceof PluginInitError ? error.plugin : undefined;
   const status: TerminalRunStatus =
-    error instanceof StopRequestedError
+    error instanceof StopRequestedError || error instanceof RuntimeShutdownError
       ? "cancelled"
       : error instanceof RunCeilingError || error instanceof PhaseTimeoutError
         ? "timed-out"

@@ -51,3 +51,11 @@ export class PluginInitError extends Error {
 export class JobNotRunnableError extends Error {
   override name = "JobNotRunnableError";
 }
+
+/** The process running the turn is shutting down (the local runtime's Ctrl-C, a Lambda SIGTERM). */
+export class RuntimeShutdownError extends Error {
+  override name = "RuntimeShutdownError";
+  constructor() {
+    super("the runtime running this turn is shutting down; the run stops and records itself as cancelled");
+  }
+}

@@ -31,6 +31,13 @@ export interface InvokeOptions {
   readonly onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** Called with the child's pid once it is spawned (tests kill -9 it to simulate a crash). */
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * Shutting down: the child gets SIGTERM (a turn then stops and records itself), and SIGKILL if it
+   * is still there after `shutdownGraceMs`.
+   */
+  readonly shutdownSignal?: AbortSignal;
+  /** @default 15000 */
+  readonly shutdownGraceMs?: number;
 }
 
 const childEntry = join(dirname(fileURLToPath(import.meta.url)), "child-entry.ts");
@@ -73,10 +80,17 @@ export function invokeInChildProcess<T>(options: InvokeOptions): Promise<Invocat
       child.kill("SIGKILL");
       finish({ kind: "timed-out", durationMs: Date.now() - startedAt });
     }, options.timeoutMs);
+    const onShutdown = () => {
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), options.shutdownGraceMs ?? 15_000).unref();
+    };
+    if (options.shutdownSignal?.aborted) onShutdown();
+    else options.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
     child.on("message", (message) => {
       reply = message as typeof reply;
     });
     child.on("exit", (exitCode, signal) => {
+      options.shutdownSignal?.removeEventListener("abort", onShutdown);
       const durationMs = Date.now() - startedAt;
       if (reply?.ok) finish({ kind: "returned", result: reply.result as T, durationMs });
       else if (reply?.error) finish({ kind: "failed", error: reply.error, durationMs });

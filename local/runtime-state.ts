@@ -1,0 +1,50 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
+
+/**
+ * What a running local runtime publishes for the CLI (`npx agentcron ... --local`, the default
+ * when it is running): where its emulators listen and what its resources are called.
+ */
+export interface LocalRuntimeState {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly tableName: string;
+  readonly queues: QueueUrls;
+  readonly serviceName: string;
+  readonly turnFunctionTimeoutSeconds: number;
+  readonly dataDir?: string;
+  readonly logFile: string;
+}
+
+export const DEFAULT_STATE_DIR = ".agentcron";
+
+export function runtimeStatePath(stateDir = DEFAULT_STATE_DIR): string {
+  return join(stateDir, "local-runtime.json");
+}
+
+export function writeRuntimeState(state: LocalRuntimeState, stateDir = DEFAULT_STATE_DIR): void {
+  const path = runtimeStatePath(stateDir);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** The state of a local runtime that is still running, or undefined (none, or a stale file). */
+export function readRuntimeState(stateDir = DEFAULT_STATE_DIR): LocalRuntimeState | undefined {
+  const path = runtimeStatePath(stateDir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(path, "utf8")) as LocalRuntimeState;
+    process.kill(state.pid, 0);
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeRuntimeState(stateDir = DEFAULT_STATE_DIR): void {
+  rmSync(runtimeStatePath(stateDir), { force: true });
+}

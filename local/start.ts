@@ -1,0 +1,95 @@
+// `npm start`: the embedded local runtime. See README "Run it locally".
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DynamoDbLocalStartError } from "./emulators/dynamodb-local.ts";
+import { createFileLogger } from "./file-logger.ts";
+import { startLocalRuntime } from "./runtime.ts";
+import { startTerminalView } from "./terminal-view.ts";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const usage = `Usage: npm start -- [options]
+
+Runs agentcron on this machine: DynamoDB Local and an SQS emulator on loopback, the jobs in
+jobs.json on their schedules, each turn in its own process. Ctrl-C stops it cleanly.
+
+Options:
+  --jobs FILE        job set to apply at start (default: jobs.json)
+  --no-jobs          apply no job set (keep what the table holds)
+  --in-memory        keep no data between runs (default: .agentcron/data)
+  --state-dir DIR    where data, logs and the runtime state live (default: .agentcron)
+  --max-turns N      turns running at once (default: 4)
+  --plain            no live view: one line per finished run (default when not a TTY)
+  -h, --help         this help
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: "string", default: "jobs.json" },
+      "no-jobs": { type: "boolean", default: false },
+      "in-memory": { type: "boolean", default: false },
+      "state-dir": { type: "string", default: ".agentcron" },
+      "max-turns": { type: "string", default: "4" },
+      plain: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const stateDir = resolve(values["state-dir"]);
+  const logFile = join(stateDir, "logs", "agentcron.log");
+  const live = process.stdout.isTTY === true && !values.plain;
+  const log = createFileLogger({
+    path: logFile,
+    level: "INFO",
+    fields: { service: "agentcron-local" },
+    echo: live ? undefined : (line, level) => (level === "ERROR" || level === "WARN") && process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`agentcron: starting DynamoDB Local and the SQS emulator (logs: ${logFile})\n`);
+  const runtime = await startLocalRuntime({
+    jobsFile: values["no-jobs"] ? undefined : values.jobs,
+    inMemory: values["in-memory"],
+    stateDir,
+    maxConcurrentTurns: Number(values["max-turns"]),
+    log,
+  });
+  for (const change of runtime.applied?.changes ?? []) {
+    process.stdout.write(`  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}\n`);
+  }
+  process.stdout.write(`agentcron: running — DynamoDB ${runtime.state.dynamodbEndpoint}, SQS ${runtime.state.sqsEndpoint}\n`);
+  const stopView = startTerminalView(runtime, process.stdout);
+
+  return new Promise((resolveExit) => {
+    let signals = 0;
+    const shutdown = async () => {
+      signals += 1;
+      if (signals > 1) {
+        process.stderr.write("agentcron: stopping now (second signal)\n");
+        process.exit(130);
+      }
+      stopView();
+      const running = runtime.activeInvocations.size;
+      process.stdout.write(
+        `agentcron: stopping${running > 0 ? `; ${running} running turn(s) stop and record themselves as cancelled` : ""}...\n`,
+      );
+      await runtime.stop();
+      process.stdout.write("agentcron: stopped\n");
+      resolveExit(0);
+    };
+    process.on("SIGINT", () => void shutdown());
+    process.on("SIGTERM", () => void shutdown());
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof DynamoDbLocalStartError) process.stderr.write(`agentcron: ${error.message}\n`);
+    else process.stderr.write(`agentcron: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
