@@ -59,17 +59,27 @@ export async function measureDispatchBurst(
       const jobId = `${prefix}-${start + offset}`;
       return {
         Id: String(offset),
-        MessageBody: JSON.stringify({ version: 1, jobId, scheduledAt: new Date(now).toISOString(), source: "schedule" }),
+        MessageBody: JSON.stringify({
+          version: 1,
+          jobId,
+          scheduledAt: new Date(now).toISOString(),
+          source: "schedule",
+        }),
       };
     });
-    await deps.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: env.queues.firesQueueUrl, Entries: entries }));
+    await deps.clients.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: env.queues.firesQueueUrl, Entries: entries }),
+    );
     const sentAt = Date.now();
     for (const entry of entries) enqueuedAt.set(JSON.parse(entry.MessageBody).jobId, sentAt);
   }
 
   const queueArn =
-    (await deps.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: env.queues.firesQueueUrl, AttributeNames: ["QueueArn"] })))
-      .Attributes?.QueueArn ?? "";
+    (
+      await deps.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: env.queues.firesQueueUrl, AttributeNames: ["QueueArn"] }),
+      )
+    ).Attributes?.QueueArn ?? "";
   const poller = new QueuePoller({
     sqs: deps.clients.sqs,
     queueUrl: env.queues.firesQueueUrl,
@@ -96,4 +106,3 @@ export async function measureDispatchBurst(
     runs: handedOffAt.size,
   };
 }
-

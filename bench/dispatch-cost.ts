@@ -1,6 +1,6 @@
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
 import type { BenchEnvironment } from "./environment.ts";
-import { dispatchDependencies, benchJob } from "./fixtures.ts";
+import { benchJob, dispatchDependencies } from "./fixtures.ts";
 
 export interface DispatchCostResult {
   readonly runs: number;
@@ -18,7 +18,8 @@ export interface DispatchCostResult {
  */
 export async function measureDispatchCost(env: BenchEnvironment, runs = 200): Promise<DispatchCostResult> {
   const now = env.deps.clock.now();
-  for (let index = 0; index < runs; index++) await env.deps.store.jobs.putJob(benchJob(`cost-${index}`), undefined, now);
+  for (let index = 0; index < runs; index++)
+    await env.deps.store.jobs.putJob(benchJob(`cost-${index}`), undefined, now);
   let handoffs = 0;
   const deps = dispatchDependencies(env, { send: async () => void handoffs++ });
   env.counter.reset();
@@ -33,7 +34,9 @@ export async function measureDispatchCost(env: BenchEnvironment, runs = 200): Pr
     runs,
     readRequestsPerRun: env.counter.total("read") / runs,
     writeRequestsPerRun: env.counter.total("write") / runs,
-    requestsByOperation: Object.fromEntries(Object.entries(env.counter.snapshot()).map(([op, n]) => [op, n / runs])),
+    requestsByOperation: Object.fromEntries(
+      Object.entries(env.counter.snapshot()).map(([op, n]) => [op, n / runs]),
+    ),
     readCapacityPerRun: env.counter.readCapacity / runs,
     writeCapacityPerRun: env.counter.writeCapacity / runs,
     turnMessagesPerRun: handoffs / runs,

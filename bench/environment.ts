@@ -2,15 +2,15 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { silentLogger } from "#core/logger.ts";
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
 import { RecordingMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
+import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
+import { silentLogger } from "#core/logger.ts";
 import { createDependencies, type Dependencies } from "#functions/commons/dependencies.ts";
 import { startDynamoDbLocal } from "#local/emulators/dynamodb-local.ts";
 import { startSqsEmulator } from "#local/emulators/sqs-emulator.ts";
 import { ensureQueues, ensureTable } from "#local/resources.ts";
-import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { RequestCounter } from "./request-counter.ts";
 
 export interface BenchEnvironment {
@@ -34,7 +34,10 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const suffix = randomUUID().slice(0, 8);
   const tableName = `agentcron-bench-${suffix}`;
   await ensureTable(clients.dynamodb, tableName);
-  const queues = await ensureQueues(clients.sqs, `agentcron-bench-${suffix}`, { dispatchSeconds: 30, turnSeconds: 120 });
+  const queues = await ensureQueues(clients.sqs, `agentcron-bench-${suffix}`, {
+    dispatchSeconds: 30,
+    turnSeconds: 120,
+  });
   const deps = createDependencies(
     { tableName, ...queues, turnFunctionTimeoutSeconds: 900, serviceName: "agentcron-bench" },
     {

@@ -1,6 +1,13 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
-const READ_OPERATIONS = new Set(["GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable"]);
+const READ_OPERATIONS = new Set([
+  "GetItem",
+  "BatchGetItem",
+  "Query",
+  "Scan",
+  "TransactGetItems",
+  "DescribeTable",
+]);
 
 /** Requests by DynamoDB operation (GetItem, TransactWriteItems, ...), and capacity where reported. */
 export class RequestCounter {
@@ -20,7 +27,9 @@ export class RequestCounter {
         const output = result.output as { ConsumedCapacity?: unknown };
         const isRead = READ_OPERATIONS.has(operation);
         for (const consumed of [output.ConsumedCapacity].flat()) {
-          const units = consumed as { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number } | undefined;
+          const units = consumed as
+            | { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number }
+            | undefined;
           // With ReturnConsumedCapacity=TOTAL only CapacityUnits comes back; attribute it by operation.
           this.readCapacity += units?.ReadCapacityUnits ?? (isRead ? (units?.CapacityUnits ?? 0) : 0);
           this.writeCapacity += units?.WriteCapacityUnits ?? (isRead ? 0 : (units?.CapacityUnits ?? 0));
@@ -40,7 +49,8 @@ export class RequestCounter {
 
   total(kind: "read" | "write"): number {
     let total = 0;
-    for (const [operation, count] of this.requests) if (READ_OPERATIONS.has(operation) === (kind === "read")) total += count;
+    for (const [operation, count] of this.requests)
+      if (READ_OPERATIONS.has(operation) === (kind === "read")) total += count;
     return total;
   }
 

@@ -1,5 +1,5 @@
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
-import { type TurnOutcome, runTurn } from "#core/turn/run-turn.ts";
+import { runTurn, type TurnOutcome } from "#core/turn/run-turn.ts";
 import { startMcpHttpServer } from "#test/support/agents/mcp-servers.ts";
 import type { BenchEnvironment } from "./environment.ts";
 import { benchJob, dispatchDependencies, turnDependencies } from "./fixtures.ts";
@@ -49,14 +49,26 @@ export async function measureTurnCost(env: BenchEnvironment, turnSeconds = 30): 
     env.counter.reset();
     const fired = await dispatchFire(
       { version: 1, jobId, scheduledAt: new Date(now).toISOString(), source: "schedule" },
-      dispatchDependencies(env, { send: async (body) => void (message = body) }),
+      dispatchDependencies(env, {
+        send: async (body) => {
+          message = body;
+        },
+      }),
     );
     if (fired.kind !== "run") throw new Error(`expected a run, got ${fired.kind}`);
-    const dispatch = { reads: env.counter.total("read"), writes: env.counter.total("write"), byOperation: env.counter.snapshot() };
+    const dispatch = {
+      reads: env.counter.total("read"),
+      writes: env.counter.total("write"),
+      byOperation: env.counter.snapshot(),
+    };
     const capacity = { read: env.counter.readCapacity, write: env.counter.writeCapacity };
     env.counter.reset();
     const outcome = await runTurn(JSON.parse(message), turnDependencies(env));
-    const turn = { reads: env.counter.total("read"), writes: env.counter.total("write"), byOperation: env.counter.snapshot() };
+    const turn = {
+      reads: env.counter.total("read"),
+      writes: env.counter.total("write"),
+      byOperation: env.counter.snapshot(),
+    };
     return {
       turnSeconds,
       outcome: outcome.kind,

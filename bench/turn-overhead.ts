@@ -38,7 +38,10 @@ export async function measureTurnOverhead(env: BenchEnvironment, turns = 50): Pr
       }
     },
   };
-  const registry: AgentRegistry = { ...env.deps.registry, harness: (name, jobId) => (name === "demo" ? timedDemo : env.deps.registry.harness(name, jobId)) };
+  const registry: AgentRegistry = {
+    ...env.deps.registry,
+    harness: (name, jobId) => (name === "demo" ? timedDemo : env.deps.registry.harness(name, jobId)),
+  };
   const turnMs: number[] = [];
   let requests = 0;
   let cpuMicros = 0;
@@ -48,7 +51,11 @@ export async function measureTurnOverhead(env: BenchEnvironment, turns = 50): Pr
     let message = "";
     await dispatchFire(
       { version: 1, jobId, scheduledAt: new Date(now).toISOString(), source: "schedule" },
-      dispatchDependencies(env, { send: async (body) => void (message = body) }),
+      dispatchDependencies(env, {
+        send: async (body) => {
+          message = body;
+        },
+      }),
     );
     env.counter.reset();
     const cpuBefore = process.cpuUsage();
@@ -57,7 +64,8 @@ export async function measureTurnOverhead(env: BenchEnvironment, turns = 50): Pr
     turnMs.push(performance.now() - started);
     const cpu = process.cpuUsage(cpuBefore);
     cpuMicros += cpu.user + cpu.system;
-    if (outcome.kind !== "ended" || outcome.status !== "succeeded") throw new Error(`turn ${index}: ${JSON.stringify(outcome)}`);
+    if (outcome.kind !== "ended" || outcome.status !== "succeeded")
+      throw new Error(`turn ${index}: ${JSON.stringify(outcome)}`);
     requests += env.counter.total("read") + env.counter.total("write");
   }
   const overhead = turnMs.map((ms, index) => ms - (harnessMs[index] ?? 0));

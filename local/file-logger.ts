@@ -20,7 +20,13 @@ export function createFileLogger(options: {
   const threshold = LEVELS.indexOf(options.level ?? "INFO");
   const write = (level: Level, message: string, fields: Record<string, unknown> = {}) => {
     if (LEVELS.indexOf(level) < threshold) return;
-    const line = JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...options.fields, ...fields });
+    const line = JSON.stringify({
+      level,
+      message,
+      timestamp: new Date().toISOString(),
+      ...options.fields,
+      ...fields,
+    });
     appendFileSync(options.path, `${line}\n`);
     options.echo?.(line, level);
   };

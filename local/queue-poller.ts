@@ -68,7 +68,10 @@ export class QueuePoller {
         messages = result.Messages ?? [];
       } catch (error) {
         if (!this.running) return;
-        this.options.log.warn("receiving from the queue failed; retrying", { queueUrl: this.options.queueUrl, error: String(error) });
+        this.options.log.warn("receiving from the queue failed; retrying", {
+          queueUrl: this.options.queueUrl,
+          error: String(error),
+        });
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
@@ -93,10 +96,15 @@ export class QueuePoller {
       .send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.options.queueUrl,
-          Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+          Entries: done.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
         }),
       )
-      .catch((error: unknown) => this.options.log.warn("could not delete processed messages", { error: String(error) }));
+      .catch((error: unknown) =>
+        this.options.log.warn("could not delete processed messages", { error: String(error) }),
+      );
   }
 
   private toRecord(message: Message): SQSRecord {
@@ -114,7 +122,12 @@ export class QueuePoller {
       messageAttributes: Object.fromEntries(
         Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
           name,
-          { stringValue: value.StringValue, dataType: value.DataType ?? "String", stringListValues: [], binaryListValues: [] },
+          {
+            stringValue: value.StringValue,
+            dataType: value.DataType ?? "String",
+            stringListValues: [],
+            binaryListValues: [],
+          },
         ]),
       ),
       md5OfBody: message.MD5OfBody ?? "",

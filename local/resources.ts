@@ -11,7 +11,10 @@ import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { visibilityTimeoutFor } from "#adapters/sqs/queue-definitions.ts";
 
 /** Creates the table (from the same definition the CDK stack uses) unless it exists already. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<"created" | "existing"> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<"created" | "existing"> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return "existing";

@@ -3,10 +3,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse } from "aws-lambda";
-import { applyJobs, type ApplyJobsReport } from "#core/jobs/apply-jobs.ts";
-import type { Logger } from "#core/logger.ts";
-import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
+import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
+import { type ApplyJobsReport, applyJobs } from "#core/jobs/apply-jobs.ts";
+import type { Logger } from "#core/logger.ts";
 import { createDependencies, type Dependencies } from "#functions/commons/dependencies.ts";
 import { createDispatchHandler } from "#functions/handlers/dispatch-handler.ts";
 import { createSweepHandler } from "#functions/handlers/sweep-handler.ts";
@@ -84,7 +84,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const clients = {
       dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials }),
       sqs: new SQSClient({ endpoint: sqs.endpoint, region: LOCAL_REGION, credentials }),
-      eventbridge: new EventBridgeClient({ endpoint: "http://127.0.0.1:9", region: LOCAL_REGION, credentials }),
+      eventbridge: new EventBridgeClient({
+        endpoint: "http://127.0.0.1:9",
+        region: LOCAL_REGION,
+        credentials,
+      }),
     };
     await ensureTable(clients.dynamodb, LOCAL_TABLE_NAME);
     const queues = await ensureQueues(clients.sqs, LOCAL_QUEUE_PREFIX, {
@@ -102,7 +106,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     const schedules = createTableSchedules(deps.store.table, deps.clock);
     const applied = jobSet
-      ? await applyJobs(jobSet.document, { jobs: deps.store.jobs, clock: deps.clock, validation: deps.validation, schedules })
+      ? await applyJobs(jobSet.document, {
+          jobs: deps.store.jobs,
+          clock: deps.clock,
+          validation: deps.validation,
+          schedules,
+        })
       : undefined;
 
     const state: LocalRuntimeState = {
@@ -120,7 +129,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     writeRuntimeState(state, stateDir);
 
-    const scheduler = new LocalScheduler({ table: deps.store.table, fires: deps.fires, clock: deps.clock, log });
+    const scheduler = new LocalScheduler({
+      table: deps.store.table,
+      fires: deps.fires,
+      clock: deps.clock,
+      log,
+    });
     const dispatch = createDispatchHandler({
       jobs: deps.store.jobs,
       store: deps.store.dispatch,
@@ -150,8 +164,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const active = new Map<number, ActiveInvocation>();
     const turnEnvironment = childEnvironment(state);
     const arnOf = async (url: string) =>
-      (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes
-        ?.QueueArn ?? url;
+      (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
+        .Attributes?.QueueArn ?? url;
 
     const firesPoller = new QueuePoller({
       sqs: clients.sqs,
@@ -181,14 +195,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           shutdownSignal: shutdown.signal,
           onSpawn: (spawned) => {
             pid = spawned;
-            active.set(pid, { pid, startedAt: Date.now(), jobId: String(message?.jobId), runId: String(message?.runId) });
+            active.set(pid, {
+              pid,
+              startedAt: Date.now(),
+              jobId: String(message?.jobId),
+              runId: String(message?.runId),
+            });
           },
           onLine: (line) => appendLogLine(logFile, line),
         });
         active.delete(pid);
         if (result.kind === "returned") return result.result;
         if (result.kind === "timed-out") {
-          log.error(`Task timed out after ${turnTimeoutSeconds} seconds`, { function: "turn", runId: message?.runId });
+          log.error(`Task timed out after ${turnTimeoutSeconds} seconds`, {
+            function: "turn",
+            runId: message?.runId,
+          });
         } else {
           log.error("turn invocation failed", { function: "turn", runId: message?.runId, result });
         }
@@ -238,7 +260,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
  * service, so only DynamoDB and SQS go to the emulators.
  */
 function childEnvironment(state: LocalRuntimeState): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return {
     ...inherited,
     AWS_REGION: process.env.AWS_REGION ?? state.region,

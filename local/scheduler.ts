@@ -1,11 +1,11 @@
+import type { TableContext } from "#adapters/dynamodb/table-context.ts";
+import { type LocalRule, listLocalRules } from "#adapters/local-schedules/table-schedules.ts";
+import type { Clock } from "#core/clock.ts";
 import { type FireMessage, fireKeyOf } from "#core/fires/fire-message.ts";
 import { nextFireTime } from "#core/jobs/next-fire.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
-import type { Clock } from "#core/clock.ts";
 import type { Logger } from "#core/logger.ts";
 import type { MessageQueue } from "#core/ports.ts";
-import type { TableContext } from "#adapters/dynamodb/table-context.ts";
-import { type LocalRule, listLocalRules } from "#adapters/local-schedules/table-schedules.ts";
 
 /**
  * The local runtime's stand-in for EventBridge: fires each enabled rule on its schedule by sending
@@ -68,15 +68,25 @@ export class LocalScheduler {
 
   private nextAfter(rule: LocalRule, afterMs: number): number | undefined {
     try {
-      return nextFireTime(parseScheduleExpression(rule.expression), afterMs, { rateAnchorMs: rule.anchorMs })?.getTime();
+      return nextFireTime(parseScheduleExpression(rule.expression), afterMs, {
+        rateAnchorMs: rule.anchorMs,
+      })?.getTime();
     } catch (error) {
-      this.deps.log.error("a local rule has an invalid schedule", { jobId: rule.jobId, error: String(error) });
+      this.deps.log.error("a local rule has an invalid schedule", {
+        jobId: rule.jobId,
+        error: String(error),
+      });
       return undefined;
     }
   }
 
   private async fire(jobId: string, scheduledAt: number): Promise<void> {
-    const message: FireMessage = { version: 1, jobId, scheduledAt: new Date(scheduledAt).toISOString(), source: "schedule" };
+    const message: FireMessage = {
+      version: 1,
+      jobId,
+      scheduledAt: new Date(scheduledAt).toISOString(),
+      source: "schedule",
+    };
     await this.deps.fires.send(JSON.stringify(message), { jobId, fireKey: fireKeyOf(message) });
     this.deps.log.info("fired", { jobId, scheduledAt: message.scheduledAt });
   }

@@ -47,7 +47,9 @@ async function main(): Promise<number> {
     path: logFile,
     level: "INFO",
     fields: { service: "agentcron-local" },
-    echo: live ? undefined : (line, level) => (level === "ERROR" || level === "WARN") && process.stderr.write(`${line}\n`),
+    echo: live
+      ? undefined
+      : (line, level) => (level === "ERROR" || level === "WARN") && process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`agentcron: starting DynamoDB Local and the SQS emulator (logs: ${logFile})\n`);
   const runtime = await startLocalRuntime({
@@ -58,9 +60,13 @@ async function main(): Promise<number> {
     log,
   });
   for (const change of runtime.applied?.changes ?? []) {
-    process.stdout.write(`  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}\n`);
+    process.stdout.write(
+      `  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}\n`,
+    );
   }
-  process.stdout.write(`agentcron: running — DynamoDB ${runtime.state.dynamodbEndpoint}, SQS ${runtime.state.sqsEndpoint}\n`);
+  process.stdout.write(
+    `agentcron: running — DynamoDB ${runtime.state.dynamodbEndpoint}, SQS ${runtime.state.sqsEndpoint}\n`,
+  );
   const stopView = startTerminalView(runtime, process.stdout);
 
   return new Promise((resolveExit) => {
@@ -89,7 +95,10 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof DynamoDbLocalStartError) process.stderr.write(`agentcron: ${error.message}\n`);
-    else process.stderr.write(`agentcron: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    else
+      process.stderr.write(
+        `agentcron: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     process.exit(1);
   },
 );

@@ -1,11 +1,11 @@
+import { keys } from "#adapters/dynamodb/keys.ts";
+import { batchGet, keyOf, listRuns } from "#adapters/dynamodb/reads.ts";
+import { leaseFromItem, statsFromItem } from "#adapters/dynamodb/records.ts";
 import { validateJob } from "#core/jobs/job-schema.ts";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import type { JobStats } from "#core/stats/job-stats.ts";
 import { describeDuration } from "#core/time-format.ts";
-import { keys } from "#adapters/dynamodb/keys.ts";
-import { batchGet, keyOf, listRuns } from "#adapters/dynamodb/reads.ts";
-import { leaseFromItem, statsFromItem } from "#adapters/dynamodb/records.ts";
 import type { LocalRuntime } from "./runtime.ts";
 
 export interface ViewSnapshot {
@@ -41,7 +41,9 @@ export async function readSnapshot(runtime: LocalRuntime): Promise<ViewSnapshot>
       stats: stats ? statsFromItem(stats, job.jobId) : undefined,
     };
   });
-  const runs = (await Promise.all(stored.map((job) => listRuns(store.table, job.jobId, { limit: 4 })))).flat();
+  const runs = (
+    await Promise.all(stored.map((job) => listRuns(store.table, job.jobId, { limit: 4 })))
+  ).flat();
   const recent = runs
     .filter((run) => run.endedAt !== undefined)
     .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
@@ -61,20 +63,34 @@ const STATUS_COLOUR: Record<string, number> = {
 
 /** Renders a snapshot as the lines of the live view; colour only when `colour` (a TTY). */
 export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, colour: boolean): string[] {
-  const paint = (text: string, code: number | undefined) => (colour && code ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const paint = (text: string, code: number | undefined) =>
+    colour && code ? `\x1b[${code}m${text}\x1b[0m` : text;
   const dim = (text: string) => (colour ? `\x1b[2m${text}\x1b[0m` : text);
   const bold = (text: string) => (colour ? `\x1b[1m${text}\x1b[0m` : text);
   const { state } = runtime;
   const lines: string[] = [];
-  lines.push(`${bold("agentcron local")}  ${dim(`DynamoDB ${state.dynamodbEndpoint} · SQS ${state.sqsEndpoint} · ${state.dataDir ? `data ${state.dataDir}` : "in memory"}`)}`);
+  lines.push(
+    `${bold("agentcron local")}  ${dim(`DynamoDB ${state.dynamodbEndpoint} · SQS ${state.sqsEndpoint} · ${state.dataDir ? `data ${state.dataDir}` : "in memory"}`)}`,
+  );
   lines.push(dim(`logs ${state.logFile}`));
   lines.push("");
   lines.push(bold("Jobs"));
-  lines.push(dim(`  ${"JOB".padEnd(22)}${"SCHEDULE".padEnd(24)}${"NEXT FIRE".padEnd(12)}${"LAST".padEnd(12)}${"FAILURE RATE".padEnd(16)}STREAKS`));
+  lines.push(
+    dim(
+      `  ${"JOB".padEnd(22)}${"SCHEDULE".padEnd(24)}${"NEXT FIRE".padEnd(12)}${"LAST".padEnd(12)}${"FAILURE RATE".padEnd(16)}STREAKS`,
+    ),
+  );
   for (const job of snapshot.jobs) {
-    const next = !job.enabled ? "paused" : job.nextFireAt !== undefined ? `in ${describeDuration(Math.max(0, job.nextFireAt - snapshot.nowMs))}` : "-";
+    const next = !job.enabled
+      ? "paused"
+      : job.nextFireAt !== undefined
+        ? `in ${describeDuration(Math.max(0, job.nextFireAt - snapshot.nowMs))}`
+        : "-";
     const last = job.stats?.lastStatus ?? "-";
-    const rate = job.stats && job.stats.recentOutcomes.length > 0 ? `${Math.round(job.stats.failureRate * 100)}% of ${job.stats.recentOutcomes.length}` : "-";
+    const rate =
+      job.stats && job.stats.recentOutcomes.length > 0
+        ? `${Math.round(job.stats.failureRate * 100)}% of ${job.stats.recentOutcomes.length}`
+        : "-";
     const streaks = [
       job.stats?.consecutiveFailures ? `${job.stats.consecutiveFailures} failed in a row` : "",
       job.stats?.consecutiveSkips ? `${job.stats.consecutiveSkips} fires bounced` : "",
@@ -93,19 +109,29 @@ export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, co
     const lease = job.lease as LeaseState;
     const elapsed = describeDuration(snapshot.nowMs - (lease.acquiredAt ?? snapshot.nowMs));
     const pending = lease.pending ? `, ${lease.pending.count} fire(s) waiting` : "";
-    lines.push(`  ${job.id.padEnd(22)}${String(lease.holderRunId).padEnd(28)}${paint((lease.phase ?? "queued").padEnd(17), 36)}${elapsed}${pending}`);
+    lines.push(
+      `  ${job.id.padEnd(22)}${String(lease.holderRunId).padEnd(28)}${paint((lease.phase ?? "queued").padEnd(17), 36)}${elapsed}${pending}`,
+    );
   }
   lines.push("");
   lines.push(bold("Recent runs"));
-  if (snapshot.recent.length === 0) lines.push(dim("  none yet — the first fires come within a minute or two"));
+  if (snapshot.recent.length === 0)
+    lines.push(dim("  none yet — the first fires come within a minute or two"));
   for (const run of snapshot.recent) {
     const ended = new Date(run.endedAt ?? 0).toISOString().slice(11, 19);
-    const took = run.startedAt !== undefined && run.endedAt !== undefined ? describeDuration(run.endedAt - run.startedAt) : "-";
+    const took =
+      run.startedAt !== undefined && run.endedAt !== undefined
+        ? describeDuration(run.endedAt - run.startedAt)
+        : "-";
     const why = run.error ? dim(` ${run.error.class}: ${run.error.message.slice(0, 60)}`) : "";
-    lines.push(`  ${ended}  ${run.jobId.padEnd(22)}${paint(run.status.padEnd(11), STATUS_COLOUR[run.status])}${took.padEnd(8)}${run.runId}${why}`);
+    lines.push(
+      `  ${ended}  ${run.jobId.padEnd(22)}${paint(run.status.padEnd(11), STATUS_COLOUR[run.status])}${took.padEnd(8)}${run.runId}${why}`,
+    );
   }
   lines.push("");
-  lines.push(dim("Ctrl-C stops · npx agentcron runs <job> · npx agentcron inspect <run-id> · npx agentcron doctor"));
+  lines.push(
+    dim("Ctrl-C stops · npx agentcron runs <job> · npx agentcron inspect <run-id> · npx agentcron doctor"),
+  );
   return lines;
 }
 
@@ -113,7 +139,10 @@ export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, co
  * Redraws the view every second in place (cursor home, each line cleared to its end): no flicker,
  * no dependency. Without a TTY it prints a line for each run that ended instead.
  */
-export function startTerminalView(runtime: LocalRuntime, output: NodeJS.WriteStream = process.stdout): () => void {
+export function startTerminalView(
+  runtime: LocalRuntime,
+  output: NodeJS.WriteStream = process.stdout,
+): () => void {
   const tty = output.isTTY === true;
   const reported = new Set<string>();
   let stopped = false;
@@ -131,7 +160,9 @@ export function startTerminalView(runtime: LocalRuntime, output: NodeJS.WriteStr
           if (reported.has(run.runId)) continue;
           reported.add(run.runId);
           const error = run.error ? ` (${run.error.class}: ${run.error.message})` : "";
-          output.write(`${new Date(run.endedAt ?? 0).toISOString()} ${run.jobId} run ${run.runId} ${run.status}${error}\n`);
+          output.write(
+            `${new Date(run.endedAt ?? 0).toISOString()} ${run.jobId} run ${run.runId} ${run.status}${error}\n`,
+          );
         }
       }
     } catch {

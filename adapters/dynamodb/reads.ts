@@ -158,5 +158,7 @@ export async function getLastSweep(
   table: TableContext,
 ): Promise<{ lastSweepAt: number; report: Record<string, unknown> } | undefined> {
   const item = await getItem(table, keys.lastSweep());
-  return item ? { lastSweepAt: Number(item.lastSweepAt), report: (item.report ?? {}) as Record<string, unknown> } : undefined;
+  return item
+    ? { lastSweepAt: Number(item.lastSweepAt), report: (item.report ?? {}) as Record<string, unknown> }
+    : undefined;
 }

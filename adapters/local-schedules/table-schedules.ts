@@ -1,11 +1,11 @@
 import { DeleteItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import type { Clock } from "#core/clock.ts";
-import type { JobDefinition } from "#core/jobs/job-schema.ts";
-import type { ScheduleChange, Schedules } from "#core/ports.ts";
 import { attributeValues, toItem } from "#adapters/dynamodb/expressions.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
 import { plain } from "#adapters/dynamodb/records.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
+import type { Clock } from "#core/clock.ts";
+import type { JobDefinition } from "#core/jobs/job-schema.ts";
+import type { ScheduleChange, Schedules } from "#core/ports.ts";
 
 /** The local runtime's stand-in for one job's EventBridge rule. */
 export interface LocalRule {
@@ -69,14 +69,20 @@ export function createTableSchedules(table: TableContext, clock: Clock): Schedul
           updatedAt: nowMs,
         };
         await table.client.send(
-          new PutItemCommand({ TableName: table.tableName, Item: toItem({ ...keys.localRule(job.id), type: "local-rule", ...next }) }),
+          new PutItemCommand({
+            TableName: table.tableName,
+            Item: toItem({ ...keys.localRule(job.id), type: "local-rule", ...next }),
+          }),
         );
       }
       for (const rule of existing.values()) {
         changes.push({ jobId: rule.jobId, ruleName: rule.ruleName, action: "deleted" });
         if (options.dryRun) continue;
         await table.client.send(
-          new DeleteItemCommand({ TableName: table.tableName, Key: attributeValues(keys.localRule(rule.jobId)) }),
+          new DeleteItemCommand({
+            TableName: table.tableName,
+            Key: attributeValues(keys.localRule(rule.jobId)),
+          }),
         );
       }
       return changes;
