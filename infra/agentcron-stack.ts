@@ -1,0 +1,166 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { validateStage } from "#adapters/eventbridge/schedule-rules.ts";
+import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
+import { AlarmTopic } from "./alarm-topic.ts";
+import { AgentcronAlarms } from "./alarms.ts";
+import { AgentcronDashboard } from "./dashboard.ts";
+import { LifecycleBus } from "./event-bus.ts";
+import { DISPATCH_TIMEOUT, RunEngineFunctions } from "./functions.ts";
+import { type DeployedJobSet, turnTimeoutFor } from "./job-set.ts";
+import { acknowledgeNagFindings } from "./nag-suppressions.ts";
+import { alarmNamePattern, isProductionStage, resourceName, resourcePrefix } from "./naming.ts";
+import { addStackOutputs } from "./outputs.ts";
+import { WorkQueue } from "./queues.ts";
+import { Scheduling } from "./schedules.ts";
+import { AgentcronTable } from "./table.ts";
+
+export interface AgentcronStackProps extends StackProps {
+  /** 1-12 lowercase letters and digits, starting with a letter (see STAGE_PATTERN). */
+  readonly stage: string;
+  /** The validated job set (jobs.json): deployed by the job-apply resource; sets the turn timeout and per-job alarms. */
+  readonly jobSet: DeployedJobSet;
+  /**
+   * What happens to the table (and logs and the alarm key) when the stack is deleted.
+   * @default RETAIN (with table deletion protection) for stages starting with "prod", DESTROY otherwise
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The turn function's timeout in seconds, overriding the one derived from the jobs' budgets
+   * (e.g. to leave room for jobs applied later with the CLI). At most 900.
+   * @default the longest maxRunSeconds in the job set + 30 s
+   */
+  readonly turnTimeoutSeconds?: number;
+  /** @default 5 */
+  readonly dispatchMaxConcurrency?: number;
+  /** @default 20 */
+  readonly turnMaxConcurrency?: number;
+  /** @default none (see RunEngineFunctionsProps.dispatchReservedConcurrency) */
+  readonly dispatchReservedConcurrency?: number;
+  /** Regions where the bedrock harness may invoke models. @default [the stack's region] */
+  readonly bedrockRegions?: readonly string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * agentcron for one stage: the table, the fires and turns queues with their DLQs, the run engine's
+ * functions, the schedules (sweeper rule, job rules through the job-apply resource), the lifecycle
+ * bus, alarms to an SNS topic and a dashboard.
+ */
+export class AgentcronStack extends Stack {
+  readonly stage: string;
+  readonly turnTimeoutSeconds: number;
+  readonly table: AgentcronTable;
+  readonly fires: WorkQueue;
+  readonly turns: WorkQueue;
+  readonly lifecycleBus: LifecycleBus;
+  readonly functions: RunEngineFunctions;
+  readonly scheduling: Scheduling;
+  readonly alarmTopic: AlarmTopic;
+  readonly alarms: AgentcronAlarms;
+  readonly dashboard: AgentcronDashboard;
+
+  constructor(scope: Construct, id: string, props: AgentcronStackProps) {
+    super(scope, id, {
+      description: `agentcron (${props.stage}): serverless cron for AI-agent turns`,
+      ...props,
+    });
+    const stage = validateStage(props.stage);
+    this.stage = stage;
+    const removalPolicy =
+      props.removalPolicy ?? (isProductionStage(stage) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    this.turnTimeoutSeconds = checkedTurnTimeout(
+      props.turnTimeoutSeconds ?? turnTimeoutFor(props.jobSet.jobs),
+    );
+    const turnTimeout = Duration.seconds(this.turnTimeoutSeconds);
+    Tags.of(this).add("agentcron:stage", stage);
+
+    this.table = new AgentcronTable(this, "Table", { removalPolicy });
+    this.fires = new WorkQueue(this, "Fires", {
+      namePrefix: resourcePrefix(stage),
+      role: "fires",
+      consumerTimeout: DISPATCH_TIMEOUT,
+    });
+    this.turns = new WorkQueue(this, "Turns", {
+      namePrefix: resourcePrefix(stage),
+      role: "turns",
+      consumerTimeout: turnTimeout,
+    });
+    this.lifecycleBus = new LifecycleBus(this, "LifecycleBus", { eventBusName: resourceName(stage, "runs") });
+
+    const common = { logRetention: props.logRetention, logRemovalPolicy: removalPolicy };
+    this.functions = new RunEngineFunctions(this, "Functions", {
+      ...common,
+      stage,
+      table: this.table.table,
+      fires: this.fires,
+      turns: this.turns,
+      lifecycleBus: this.lifecycleBus.bus,
+      turnTimeout,
+      dispatchMaxConcurrency: props.dispatchMaxConcurrency,
+      turnMaxConcurrency: props.turnMaxConcurrency,
+      dispatchReservedConcurrency: props.dispatchReservedConcurrency,
+      bedrockRegions: props.bedrockRegions,
+    });
+    this.scheduling = new Scheduling(this, "Schedules", {
+      ...common,
+      stage,
+      jobSet: props.jobSet,
+      table: this.table.table,
+      fires: this.fires,
+      turns: this.turns,
+      sweepFunction: this.functions.sweep.fn,
+      turnTimeout,
+    });
+
+    this.alarmTopic = new AlarmTopic(this, "AlarmTopic", {
+      topicName: resourceName(stage, "alarms"),
+      alarmNamePattern: alarmNamePattern(stage),
+      keyRemovalPolicy: removalPolicy,
+    });
+    const functions = [
+      { name: "dispatch", fn: this.functions.dispatch.fn },
+      { name: "turn", fn: this.functions.turn.fn },
+      { name: "sweep", fn: this.functions.sweep.fn },
+    ];
+    this.alarms = new AgentcronAlarms(this, "Alarms", {
+      stage,
+      topic: this.alarmTopic.topic,
+      jobs: props.jobSet.jobs,
+      functions,
+      fires: this.fires,
+      turns: this.turns,
+    });
+    this.dashboard = new AgentcronDashboard(this, "Dashboard", {
+      stage,
+      dashboardName: resourceName(stage, "dashboard"),
+      functions,
+      fires: this.fires,
+      turns: this.turns,
+      alarms: this.alarms.alarms,
+    });
+
+    addStackOutputs(this, {
+      stage,
+      table: this.table.table,
+      fires: this.fires,
+      turns: this.turns,
+      alarmTopic: this.alarmTopic.topic,
+      lifecycleBus: this.lifecycleBus.bus,
+      dashboard: this.dashboard.dashboard,
+      turnTimeoutSeconds: this.turnTimeoutSeconds,
+    });
+    acknowledgeNagFindings(this);
+  }
+}
+
+function checkedTurnTimeout(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
+    throw new Error(
+      `the turn function's timeout must be a whole number of seconds from 1 to 900, got ${seconds}`,
+    );
+  }
+  return seconds;
+}

@@ -1,0 +1,151 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as events from "aws-cdk-lib/aws-events";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { ENVIRONMENT } from "#functions/commons/environment.ts";
+import { grantModelInvocation, grantSecretsByReference } from "./agent-access.ts";
+import { bindEventBus, bindQueue, bindTable, TABLE_ACCESS } from "./bindings.ts";
+import { AgentcronFunction } from "./lambda-function.ts";
+import { resourceName, serviceNameOf } from "./naming.ts";
+import type { WorkQueue } from "./queues.ts";
+
+/** Dispatch is short and bounded (DESIGN invariant 5): read, decide, write, hand off. */
+export const DISPATCH_TIMEOUT = Duration.seconds(30);
+/** One sweep pass over the overdue leases; the next one starts a minute later anyway. */
+export const SWEEP_TIMEOUT = Duration.seconds(60);
+
+export interface RunEngineFunctionsProps {
+  readonly stage: string;
+  readonly table: dynamodb.ITable;
+  readonly fires: WorkQueue;
+  readonly turns: WorkQueue;
+  readonly lifecycleBus: events.IEventBus;
+  /** Derived from the jobs' budgets (infra/job-set.ts `turnTimeoutFor`). */
+  readonly turnTimeout: Duration;
+  /**
+   * Most dispatch invocations the fires queue may run at once. Dispatch is quick, so a few keep up
+   * with any burst of fires while leaving the account's concurrency to turns.
+   * @default 5
+   */
+  readonly dispatchMaxConcurrency?: number;
+  /**
+   * Most turns running at once (each turn is its own invocation). Caps what a burst of fires can
+   * take from the account's concurrency pool, so dispatch and sweep always find room.
+   * @default 20
+   */
+  readonly turnMaxConcurrency?: number;
+  /**
+   * Concurrency reserved for dispatch, which guarantees it room even when other functions in the
+   * account use the whole pool. Off by default: AWS refuses a reservation that leaves fewer than
+   * 100 unreserved executions, which fails the deployment in new accounts (quota 10).
+   * @default none
+   */
+  readonly dispatchReservedConcurrency?: number;
+  /** Regions where the bedrock harness may invoke models. @default [the stack's region] */
+  readonly bedrockRegions?: readonly string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The three functions of the run engine, each bound to exactly the resources it uses:
+ * - dispatch: fires queue → one outcome per fire; sends turns, drains (fires) and poison (fires DLQ);
+ * - turn: turns queue → one run per invocation; sends buffered-fire drains (fires) and poison
+ *   (turns DLQ); calls Bedrock; reads secrets by reference;
+ * - sweep: every minute (infra/schedules.ts); queries the sweep index; sends drains and retries.
+ * All three write the table and put lifecycle events on the bus.
+ */
+export class RunEngineFunctions extends Construct {
+  readonly dispatch: AgentcronFunction;
+  readonly turn: AgentcronFunction;
+  readonly sweep: AgentcronFunction;
+
+  constructor(scope: Construct, id: string, props: RunEngineFunctionsProps) {
+    super(scope, id);
+    const { stage, table, fires, turns, lifecycleBus } = props;
+    const common = {
+      serviceName: serviceNameOf(stage),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    };
+
+    this.dispatch = new AgentcronFunction(this, "Dispatch", {
+      ...common,
+      functionName: resourceName(stage, "dispatch"),
+      entry: "functions/dispatch.ts",
+      description: "fires queue -> dispatch: dedupe, lease, overlap policy, run record, hand-off",
+      timeout: DISPATCH_TIMEOUT,
+      reservedConcurrency: props.dispatchReservedConcurrency,
+    });
+    this.turn = new AgentcronFunction(this, "Turn", {
+      ...common,
+      functionName: resourceName(stage, "turn"),
+      entry: "functions/turn.ts",
+      description: "turns queue -> one agent turn: setup, runtime-plugins, agent-turn, finalize",
+      timeout: props.turnTimeout,
+      // Agent SDKs, MCP plugin processes and tool output live here; memory also buys CPU.
+      memorySize: 1024,
+    });
+    this.sweep = new AgentcronFunction(this, "Sweep", {
+      ...common,
+      functionName: resourceName(stage, "sweep"),
+      entry: "functions/sweep.ts",
+      description: "every minute: overdue phases, expired leases, buffered fires, retries",
+      timeout: SWEEP_TIMEOUT,
+    });
+
+    const turnTimeoutSeconds = String(props.turnTimeout.toSeconds());
+    for (const { fn } of [this.dispatch, this.turn, this.sweep]) {
+      // Every function validates jobs against the turn function's real timeout (invariant 8).
+      fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, turnTimeoutSeconds);
+      bindEventBus(fn, lifecycleBus);
+    }
+
+    const dispatch = this.dispatch.fn;
+    bindTable(dispatch, table, { actions: TABLE_ACCESS.runEngine });
+    bindQueue(dispatch, "turnsQueueUrl", turns.queue, "send");
+    bindQueue(dispatch, "firesQueueUrl", fires.queue, "send");
+    bindQueue(dispatch, "firesDlqUrl", fires.deadLetterQueue, "send");
+    bindQueue(dispatch, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
+
+    const turn = this.turn.fn;
+    bindTable(turn, table, { actions: TABLE_ACCESS.runEngine });
+    bindQueue(turn, "firesQueueUrl", fires.queue, "send");
+    bindQueue(turn, "turnsDlqUrl", turns.deadLetterQueue, "send");
+    bindQueue(turn, "turnsQueueUrl", turns.queue, "url-only");
+    bindQueue(turn, "firesDlqUrl", fires.deadLetterQueue, "url-only");
+    grantModelInvocation(turn, props.bedrockRegions ?? [this.turn.fn.stack.region]);
+    grantSecretsByReference(turn, stage);
+
+    const sweep = this.sweep.fn;
+    bindTable(sweep, table, { actions: TABLE_ACCESS.runEngine, indexes: [TABLE_SCHEMA.sweepIndex.name] });
+    bindQueue(sweep, "firesQueueUrl", fires.queue, "send");
+    bindQueue(sweep, "turnsQueueUrl", turns.queue, "send");
+    bindQueue(sweep, "firesDlqUrl", fires.deadLetterQueue, "url-only");
+    bindQueue(sweep, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
+    // A sweep that failed is replaced by the next one a minute later; retrying it only overlaps.
+    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+
+    // Partial batch responses: one failed message is retried alone, never its whole batch.
+    dispatch.addEventSource(
+      new SqsEventSource(fires.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.dispatchMaxConcurrency ?? 5,
+      }),
+    );
+    // One message per invocation: each turn is isolated in its own invocation (DESIGN invariant 5).
+    turn.addEventSource(
+      new SqsEventSource(turns.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.turnMaxConcurrency ?? 20,
+      }),
+    );
+  }
+}

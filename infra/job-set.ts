@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { builtInRegistry } from "#adapters/registry.ts";
+import { JobValidationError } from "#core/errors.ts";
+import { JOB_DEFAULTS, type JobDefinition } from "#core/jobs/job-schema.ts";
+import { validateJobSet } from "#core/jobs/job-set.ts";
+import { CEILING_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
+
+/** The job set a deployment carries: deployed by the job-apply custom resource, read for alarms and timeouts. */
+export interface DeployedJobSet {
+  /** The file as written (what the custom resource applies; defaults stay those of the running code). */
+  readonly document: unknown;
+  /** Every job validated, with defaults filled in and budgets resolved. */
+  readonly jobs: readonly JobDefinition[];
+}
+
+/**
+ * Validates a job set at synth time — against the harnesses and plugin types this build registers
+ * and Lambda's 900 s ceiling — so an invalid jobs.json fails `cdk synth` with every problem and its
+ * path instead of failing the deployment halfway.
+ *
+ * @throws JobValidationError listing every problem (`jobs[1].schedule: ...`).
+ */
+export function validateDeployedJobSet(document: unknown, source = "jobs.json"): DeployedJobSet {
+  const result = validateJobSet(document, {
+    catalog: builtInRegistry.catalog,
+    functionTimeoutSeconds: LAMBDA_MAX_TIMEOUT_SECONDS,
+  });
+  if (!result.ok) throw new JobValidationError(result.issues, `job set ${source}`);
+  return { document, jobs: result.jobs };
+}
+
+/**
+ * Reads and validates a jobs file.
+ * @throws Error when the file cannot be read or is not JSON; JobValidationError when a job is invalid.
+ */
+export function loadJobSet(path: string): DeployedJobSet {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(
+      `cannot read the job set ${path}: ${(error as Error).message}. Pass another with -c jobsFile=PATH.`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the job set ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return validateDeployedJobSet(document, path);
+}
+
+/** maxRunSeconds of a job that sets no budgets: the four default phase timeouts, no plugins. */
+const DEFAULT_MAX_RUN_SECONDS =
+  JOB_DEFAULTS.setupSeconds + 1 + JOB_DEFAULTS.agentTurnSeconds + JOB_DEFAULTS.finalizeSeconds;
+
+/**
+ * The turn function's timeout, derived from the jobs' budgets (DESIGN invariant 8): the longest
+ * `maxRunSeconds` plus the ceiling margin (time to abort and record the outcome), capped at
+ * Lambda's 900 s. With no jobs, a job with default budgets must fit.
+ */
+export function turnTimeoutFor(jobs: readonly JobDefinition[]): number {
+  const longestRun =
+    jobs.reduce((longest, job) => Math.max(longest, job.maxRunSeconds), 0) || DEFAULT_MAX_RUN_SECONDS;
+  return Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, longestRun + CEILING_MARGIN_SECONDS);
+}

@@ -1,0 +1,202 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { visibilityTimeoutFor } from "#adapters/sqs/queue-definitions.ts";
+import { JobValidationError } from "#core/errors.ts";
+import { CEILING_MARGIN_SECONDS } from "#core/jobs/time-budget.ts";
+import { ENVIRONMENT } from "#functions/commons/environment.ts";
+import { turnTimeoutFor, validateDeployedJobSet } from "#infra/job-set.ts";
+import { demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
+
+let dev: SynthesisedStack;
+beforeAll(() => {
+  dev = synthesise({ stage: "dev" });
+});
+
+function functionNamed(synthesised: SynthesisedStack, name: string) {
+  const found = Object.values(
+    synthesised.template.findResources("AWS::Lambda::Function", { Properties: { FunctionName: name } }),
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as { Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } } };
+}
+
+describe("the functions", () => {
+  it("run on nodejs24.x and ARM64, with source maps applied to stack traces", () => {
+    const functions = Object.values(dev.template.findResources("AWS::Lambda::Function"));
+
+    expect(functions.map((fn) => fn.Properties.FunctionName).sort()).toEqual([
+      "agentcron-dev-apply-jobs",
+      "agentcron-dev-dispatch",
+      "agentcron-dev-sweep",
+      "agentcron-dev-turn",
+    ]);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe("nodejs24.x");
+      expect(fn.Properties.Architectures).toEqual(["arm64"]);
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
+      expect(fn.Properties.Environment.Variables[ENVIRONMENT.serviceName]).toBe("agentcron-dev");
+    }
+  });
+
+  it("write to their own log group, with a retention, and have roles without managed policies", () => {
+    const logGroups = Object.values(dev.template.findResources("AWS::Logs::LogGroup"));
+
+    expect(logGroups.map((group) => group.Properties.LogGroupName).sort()).toEqual([
+      "/aws/lambda/agentcron-dev-apply-jobs",
+      "/aws/lambda/agentcron-dev-dispatch",
+      "/aws/lambda/agentcron-dev-sweep",
+      "/aws/lambda/agentcron-dev-turn",
+    ]);
+    for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
+    for (const role of Object.values(dev.template.findResources("AWS::IAM::Role"))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("are fed by event source mappings with partial batch responses and a maximum concurrency each", () => {
+    dev.template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    dev.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: Match.stringLikeRegexp("Dispatch") },
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^FiresQueue"), "Arn"] },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    dev.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: Match.stringLikeRegexp("Turn") },
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^TurnsQueue"), "Arn"] },
+      // One turn per invocation: a stalled turn cannot hold up another (DESIGN invariant 5).
+      BatchSize: 1,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it("take their maximum concurrency and reserved concurrency from the stack's props", () => {
+    const tuned = synthesise({
+      turnMaxConcurrency: 50,
+      dispatchMaxConcurrency: 3,
+      dispatchReservedConcurrency: 4,
+    });
+
+    tuned.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+    tuned.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+    tuned.template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "agentcron-dev-dispatch",
+      ReservedConcurrentExecutions: 4,
+    });
+    dev.template.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "agentcron-dev-dispatch",
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
+  it("get every variable they read, pointing at this stack's resources", () => {
+    const expected: Record<string, string> = {
+      [ENVIRONMENT.tableName]: "<Table710B521B>",
+      [ENVIRONMENT.firesQueueUrl]: "<FiresQueueBB25881B>",
+      [ENVIRONMENT.firesDlqUrl]: "<FiresDeadLetterQueueA51C4D94>",
+      [ENVIRONMENT.turnsQueueUrl]: "<TurnsQueue246E58B7>",
+      [ENVIRONMENT.turnsDlqUrl]: "<TurnsDeadLetterQueue18BCD5E5>",
+      [ENVIRONMENT.turnFunctionTimeoutSeconds]: String(dev.stack.turnTimeoutSeconds),
+    };
+    for (const name of ["dispatch", "turn", "sweep", "apply-jobs"]) {
+      const variables = functionNamed(dev, `agentcron-dev-${name}`).Properties.Environment.Variables;
+      const flattened = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [key, flatten(value)]),
+      );
+      expect(flattened, name).toMatchObject(expected);
+      if (name !== "apply-jobs")
+        expect(flattened[ENVIRONMENT.eventBusName], name).toBe("<LifecycleBus909AF943>");
+    }
+  });
+
+  it("time out after 30 s (dispatch), 60 s (sweep) and 5 minutes (job apply)", () => {
+    expect(functionNamed(dev, "agentcron-dev-dispatch").Properties.Timeout).toBe(30);
+    expect(functionNamed(dev, "agentcron-dev-sweep").Properties.Timeout).toBe(60);
+    expect(functionNamed(dev, "agentcron-dev-apply-jobs").Properties.Timeout).toBe(300);
+  });
+
+  it("run the sweeper every minute, without retrying a failed sweep", () => {
+    dev.template.hasResourceProperties("AWS::Events::Rule", {
+      Name: "agentcron-dev-sweep",
+      ScheduleExpression: "rate(1 minute)",
+      State: "ENABLED",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("Sweep"), "Arn"] } })],
+    });
+    dev.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: Match.stringLikeRegexp("Sweep") },
+      MaximumRetryAttempts: 0,
+    });
+  });
+});
+
+describe("the turn function's timeout", () => {
+  it("is the longest maxRunSeconds of the job set plus the ceiling margin, and sets the turns queue's visibility", () => {
+    // Prepare: one job's budget grows from 86 s to 400 s of maxRunSeconds.
+    const short = [demoJobSpec({ id: "short", timeouts: { agentTurnSeconds: 60 } })];
+    const long = [
+      ...short,
+      demoJobSpec({ id: "long", maxRunSeconds: 400, timeouts: { agentTurnSeconds: 300 } }),
+    ];
+
+    // Act
+    const before = synthesise({ jobs: short });
+    const after = synthesise({ jobs: long });
+
+    // Assess
+    expect(before.stack.turnTimeoutSeconds).toBe(10 + 1 + 60 + 15 + CEILING_MARGIN_SECONDS);
+    expect(after.stack.turnTimeoutSeconds).toBe(400 + CEILING_MARGIN_SECONDS);
+    for (const { stack, template } of [before, after]) {
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        FunctionName: "agentcron-dev-turn",
+        Timeout: stack.turnTimeoutSeconds,
+        Environment: {
+          Variables: Match.objectLike({
+            [ENVIRONMENT.turnFunctionTimeoutSeconds]: String(stack.turnTimeoutSeconds),
+          }),
+        },
+      });
+      template.hasResourceProperties("AWS::SQS::Queue", {
+        QueueName: "agentcron-dev-turns",
+        VisibilityTimeout: visibilityTimeoutFor(stack.turnTimeoutSeconds),
+      });
+    }
+  });
+
+  it("is capped at Lambda's 900 s, fits a default job when the set is empty, and can be overridden", () => {
+    const longest = validateDeployedJobSet({
+      jobs: [demoJobSpec({ id: "edge", maxRunSeconds: 870, timeouts: { agentTurnSeconds: 800 } })],
+    });
+
+    expect(turnTimeoutFor(longest.jobs)).toBe(900);
+    expect(turnTimeoutFor([])).toBe(10 + 1 + 600 + 15 + CEILING_MARGIN_SECONDS);
+    expect(synthesise({ turnTimeoutSeconds: 900 }).stack.turnTimeoutSeconds).toBe(900);
+    expect(() => synthesise({ turnTimeoutSeconds: 901 })).toThrow(/from 1 to 900/);
+  });
+
+  it("cannot be derived from an invalid job set: synth fails with every problem and its path", () => {
+    // Prepare
+    const document = {
+      jobs: [
+        demoJobSpec({ id: "ok" }),
+        demoJobSpec({ id: "bad-schedule", schedule: "cron(0 12 * * *)" }),
+        demoJobSpec({ id: "too-long", maxRunSeconds: 880 }),
+      ],
+    };
+
+    // Act
+    const act = () => validateDeployedJobSet(document, "jobs.json");
+
+    // Assess
+    expect(act).toThrow(JobValidationError);
+    expect(act).toThrow(/jobs\[1\]\.schedule: .*6 fields/);
+    expect(act).toThrow(/jobs\[2\]\.maxRunSeconds: .*at most 870s/);
+  });
+});

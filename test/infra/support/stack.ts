@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { JobSpec } from "#core/jobs/job-schema.ts";
+import { type AgentcronAppOptions, addAgentcronStack } from "#infra/agentcron-app.ts";
+import type { AgentcronStack } from "#infra/agentcron-stack.ts";
+import { validateDeployedJobSet } from "#infra/job-set.ts";
+
+/** The feature flags of cdk.json, so tests synthesise exactly what `cdk synth` does. */
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL("../../../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+/** A valid job on the offline `demo` harness; tests override what they are about. */
+export function demoJobSpec(overrides: Partial<JobSpec> & { id: string }): JobSpec {
+  return {
+    schedule: "rate(5 minutes)",
+    agent: { harness: "demo", prompt: "Summarise the inbox", options: { output: "done" } },
+    ...overrides,
+  };
+}
+
+export const DEFAULT_TEST_JOBS: readonly JobSpec[] = [
+  demoJobSpec({ id: "inbox-triage", timeouts: { agentTurnSeconds: 60 } }),
+  demoJobSpec({ id: "seo-refresh", schedule: "cron(0/1 * * * ? *)", timeouts: { agentTurnSeconds: 30 } }),
+];
+
+export interface SynthesisedStack {
+  readonly app: App;
+  readonly stack: AgentcronStack;
+  readonly template: Template;
+}
+
+/**
+ * Synthesises the stack without bundling the functions (`aws:cdk:bundling-stacks: []`, what
+ * `cdk deploy other-stack` does for stacks it skips): templates are identical apart from asset
+ * hashes, and each synthesis takes a second instead of bundling four functions. Bundling itself is
+ * covered by the `cdk synth` test.
+ */
+export function synthesise(
+  options: Partial<Omit<AgentcronAppOptions, "jobSet">> & { jobs?: readonly JobSpec[] } = {},
+): SynthesisedStack {
+  const { jobs = DEFAULT_TEST_JOBS, ...rest } = options;
+  const app = new App({ context: { ...CDK_CONTEXT, "aws:cdk:bundling-stacks": [] } });
+  const stack = addAgentcronStack(app, {
+    nag: false,
+    ...rest,
+    jobSet: validateDeployedJobSet({ jobs }),
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** A CloudFormation value with pseudo parameters and references flattened to text (`<AWS::Region>`). */
+export function flatten(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object") {
+    const node = value as Record<string, unknown>;
+    if (typeof node.Ref === "string") return `<${node.Ref}>`;
+    if (Array.isArray(node["Fn::GetAtt"])) return `<${(node["Fn::GetAtt"] as string[]).join(".")}>`;
+    if (Array.isArray(node["Fn::Join"])) {
+      const [separator, parts] = node["Fn::Join"] as [string, unknown[]];
+      return parts.map(flatten).join(separator);
+    }
+  }
+  return JSON.stringify(value);
+}
+
+export interface PolicyStatementView {
+  readonly policy: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** Every Allow statement of every IAM policy in the template, with flattened resources. */
+export function allowStatements(template: Template): PolicyStatementView[] {
+  const policies = template.findResources("AWS::IAM::Policy") as Record<
+    string,
+    {
+      Properties: { PolicyDocument: { Statement: { Effect: string; Action: unknown; Resource: unknown }[] } };
+    }
+  >;
+  return Object.entries(policies).flatMap(([logicalId, policy]) =>
+    policy.Properties.PolicyDocument.Statement.filter((statement) => statement.Effect === "Allow").map(
+      (statement) => ({
+        policy: logicalId,
+        actions: ([] as unknown[]).concat(statement.Action).map(String),
+        resources: ([] as unknown[]).concat(statement.Resource).map(flatten),
+      }),
+    ),
+  );
+}
+
+/** The logical id of the one resource of `type` whose properties match. */
+export function logicalIdOf(template: Template, type: string, properties: Record<string, unknown>): string {
+  const found = Object.keys(template.findResources(type, { Properties: properties }));
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} matching ${JSON.stringify(properties)}, found ${found.length}`);
+  return found[0] as string;
+}
