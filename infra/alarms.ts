@@ -5,8 +5,6 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import type { JobDefinition } from "#core/jobs/job-schema.ts";
-import { nextFireTimes } from "#core/jobs/next-fire.ts";
-import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import { METRICS } from "#core/metric-names.ts";
 import { agentcronMetric, agentcronMetricTotal } from "./metrics.ts";
 import { alarmName, resourceName } from "./naming.ts";
@@ -89,7 +87,6 @@ export function jobAlarms(stage: string, job: JobDefinition): AlarmDefinition[] 
     agentcronMetric(stage, metricName, { dimensions, statistic, period });
   const { failureRateThreshold, failureRateWindow, consecutiveFailures, consecutiveSkips } = job.alarms;
   const percent = Math.round(failureRateThreshold * 100);
-  const skipWindow = skippedFiresWindow(job);
   return [
     {
       what: "job-failure-rate",
@@ -141,12 +138,10 @@ export function jobAlarms(stage: string, job: JobDefinition): AlarmDefinition[] 
       what: "job-skipped-fires",
       jobId: job.id,
       description:
-        `Job ${job.id}: ${consecutiveSkips} or more fires were skipped within ${describeDuration(skipWindow)} ` +
-        `(about ${consecutiveSkips} fires in a row) because a run was still going: the job is not running on ` +
-        `schedule. First: ${CLI} jobs show ${job.id}`,
-      // ConsecutiveSkips is not emitted (the streak lives in the job's stats item only), so this
-      // counts FiresSkipped over the time `consecutiveSkips` fires take.
-      metric: perJob(METRICS.firesSkipped, cloudwatch.Stats.SUM, skipWindow),
+        `Job ${job.id}: ${consecutiveSkips} or more fires in a row were skipped because a run was still going ` +
+        `(overlap policy "skip"): the job is not running on schedule. First: ${CLI} jobs show ${job.id}`,
+      // Dispatch emits the streak from the job's stats on every skip, and 0 when a fire runs.
+      metric: perJob(METRICS.consecutiveSkips, cloudwatch.Stats.MAXIMUM),
       threshold: consecutiveSkips,
       comparison: AT_LEAST,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -267,33 +262,4 @@ function functionAlarms(stage: string, name: string, fn: lambda.IFunction): Alar
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     },
   ];
-}
-
-/** A fixed point in time, so the window (and the template) does not change from one synth to the next. */
-const WINDOW_REFERENCE_TIME = Date.UTC(2026, 0, 5);
-const MAX_ALARM_WINDOW_SECONDS = 7 * 24 * 3600;
-
-/**
- * The period over which `consecutiveSkips` skipped fires mean "that many in a row": the longest gap
- * between two fires of the schedule times the threshold, in whole minutes (a CloudWatch period is a
- * multiple of 60 s), at most the 7 days CloudWatch lets an alarm look back. Windows are aligned to
- * the clock, so a streak split across two windows can go unnoticed until the next skip.
- */
-export function skippedFiresWindow(job: JobDefinition): Duration {
-  const schedule = parseScheduleExpression(job.schedule);
-  const fires = nextFireTimes(schedule, WINDOW_REFERENCE_TIME, 200).map((date) => date.getTime());
-  let longestGapMs = 0;
-  for (let index = 1; index < fires.length; index++) {
-    longestGapMs = Math.max(longestGapMs, (fires[index] ?? 0) - (fires[index - 1] ?? 0));
-  }
-  if (longestGapMs === 0) return Duration.seconds(MAX_ALARM_WINDOW_SECONDS);
-  const seconds = Math.ceil((longestGapMs * job.alarms.consecutiveSkips) / 60_000) * 60;
-  return Duration.seconds(Math.min(MAX_ALARM_WINDOW_SECONDS, Math.max(60, seconds)));
-}
-
-function describeDuration(duration: Duration): string {
-  const minutes = duration.toMinutes();
-  if (minutes % (24 * 60) === 0) return `${minutes / (24 * 60)} day(s)`;
-  if (minutes % 60 === 0) return `${minutes / 60} hour(s)`;
-  return `${minutes} minute(s)`;
 }

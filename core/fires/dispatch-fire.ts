@@ -139,6 +139,8 @@ export async function dispatchFire(
     if (started.kind === "started") {
       await handOff(deps, run);
       deps.metrics.add(METRICS.firesDispatched, 1, "Count", { jobId: job.id });
+      // A fire that runs ends the streak of bounced fires (the transaction reset it in the stats).
+      deps.metrics.add(METRICS.consecutiveSkips, 0, "Count", { jobId: job.id });
       deps.metrics.add(
         METRICS.dispatchLatency,
         Math.max(0, deps.clock.now() - fireBase.scheduledAt),
@@ -200,6 +202,9 @@ async function applyOverlapPolicy(
     );
     if (recorded.kind === "duplicate") return handleDuplicate(deps, log, recorded.previous);
     deps.metrics.add(METRICS.firesSkipped, 1, "Count", { jobId: job.id });
+    // The streak (field report 3: "K consecutive fires bounced") is what the skip alarm watches.
+    const stats = await deps.runEnding.getStats(job.id);
+    deps.metrics.add(METRICS.consecutiveSkips, stats?.consecutiveSkips ?? 1, "Count", { jobId: job.id });
     log.warn("fire skipped: job busy", { holderRunId: lease.holderRunId, runningForMs });
     return { kind: "skipped", holderRunId: lease.holderRunId, runningForMs };
   }

@@ -1,9 +1,6 @@
-import { Duration } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { METRICS } from "#core/metric-names.ts";
-import { skippedFiresWindow } from "#infra/alarms.ts";
-import { validateDeployedJobSet } from "#infra/job-set.ts";
 import { demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
 
 interface AlarmView {
@@ -135,15 +132,11 @@ describe("the alarms", () => {
     });
     expect(alarm("agentcron-dev-job-consecutive-failures-nightly-report")).toMatchObject({ Threshold: 4 });
     expect(alarm("agentcron-dev-job-skipped-fires-inbox-triage")).toMatchObject({
-      MetricName: METRICS.firesSkipped,
-      Statistic: "Sum",
+      MetricName: METRICS.consecutiveSkips,
+      Statistic: "Maximum",
       Threshold: 3,
-      Period: 30 * 60,
     });
-    expect(alarm("agentcron-dev-job-skipped-fires-nightly-report")).toMatchObject({
-      Threshold: 2,
-      Period: 2 * 24 * 3600,
-    });
+    expect(alarm("agentcron-dev-job-skipped-fires-nightly-report")).toMatchObject({ Threshold: 2 });
   });
 
   it("alarm on the first stalled or abandoned run and on a missing harness", () => {
@@ -213,33 +206,6 @@ describe("the alarms", () => {
         );
       }
     }
-  });
-});
-
-describe("the skipped-fires window", () => {
-  it("covers the threshold's number of the schedule's longest gaps, in whole minutes", () => {
-    const [everyTenMinutes, weekdays, everyMinute] = validateDeployedJobSet({
-      jobs: [
-        demoJobSpec({ id: "a", schedule: "rate(10 minutes)", alarms: { consecutiveSkips: 3 } }),
-        // Friday to Monday is the longest gap: 3 days.
-        demoJobSpec({ id: "b", schedule: "cron(0 9 ? * MON-FRI *)", alarms: { consecutiveSkips: 2 } }),
-        demoJobSpec({ id: "c", schedule: "rate(1 minute)", alarms: { consecutiveSkips: 1 } }),
-      ],
-    }).jobs;
-
-    expect(everyTenMinutes && skippedFiresWindow(everyTenMinutes).toSeconds()).toBe(
-      Duration.minutes(30).toSeconds(),
-    );
-    expect(weekdays && skippedFiresWindow(weekdays).toSeconds()).toBe(Duration.days(6).toSeconds());
-    expect(everyMinute && skippedFiresWindow(everyMinute).toSeconds()).toBe(60);
-  });
-
-  it("is capped at the 7 days CloudWatch lets an alarm look back", () => {
-    const [monthly] = validateDeployedJobSet({
-      jobs: [demoJobSpec({ id: "monthly", schedule: "cron(0 0 1 * ? *)", alarms: { consecutiveSkips: 3 } })],
-    }).jobs;
-
-    expect(monthly && skippedFiresWindow(monthly).toSeconds()).toBe(Duration.days(7).toSeconds());
   });
 });
 

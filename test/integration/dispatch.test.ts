@@ -81,6 +81,10 @@ describe("dispatch", () => {
     expect(record?.detail).toContain("1h30m");
     const stats = await getStats(env.store.table, job.jobId);
     expect(stats).toMatchObject({ consecutiveSkips: 1, firesSkipped: 1 });
+    const streak = env.metrics.recorded.filter(
+      (m) => m.name === "ConsecutiveSkips" && m.dimensions.jobId === job.jobId,
+    );
+    expect(streak.map((m) => m.value)).toEqual([0, 1]); // reset when the holder's fire ran, then one bounce
   });
 
   it("folds 5 fires for a busy `buffer-one` job into one run after the release, with a coalesced count of 5", async () => {
