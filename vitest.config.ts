@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// Three tiers, each with its own folder and npm script (see README "Tests"):
+// Four tiers, each with its own folder and npm script (see README "Tests"):
 // - unit:        pure logic, no network, no child processes;
 // - infra:       CDK Template assertions and the EventBridge reconciler against an SDK client mock;
 // - integration: the real DynamoDB Local + SQS emulator (started by test/support/global-setup.ts)
-//                and real processes/servers on loopback.
+//                and real processes/servers on loopback;
+// - e2e:         the `agentcron` CLI as a child process against the embedded local runtime.
 export default defineConfig({
   test: {
     projects: [
@@ -39,6 +40,22 @@ export default defineConfig({
           // Files share the two emulators; each test uses its own table and queues.
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          sequence: { groupOrder: 3 },
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // Each file starts its own local runtime (DynamoDB Local, the SQS emulator, turns in child
+          // processes) and drives it through the real `agentcron` executable; a scheduled fire can
+          // take a minute to come.
+          testTimeout: 180_000,
+          hookTimeout: 90_000,
+          env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+          fileParallelism: true,
+          maxWorkers: 3,
         },
       },
     ],

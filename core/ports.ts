@@ -221,6 +221,9 @@ export interface SweepStore {
 
 export type ScheduleAction = "created" | "updated" | "enabled" | "disabled" | "deleted" | "unchanged";
 
+/** What a schedule needs of a job: a stored job keeps its rule even if it no longer validates. */
+export type ScheduledJob = Pick<JobDefinition, "id" | "schedule" | "enabled" | "description">;
+
 export interface ScheduleChange {
   readonly jobId: string;
   readonly ruleName: string;
@@ -237,7 +240,7 @@ export interface Schedules {
    * is, targeting the fires queue with the job's fire message; schedules of jobs not in `jobs` are
    * deleted. Running it twice changes nothing the second time.
    */
-  reconcile(jobs: readonly JobDefinition[], options?: { dryRun?: boolean }): Promise<ScheduleChange[]>;
+  reconcile(jobs: readonly ScheduledJob[], options?: { dryRun?: boolean }): Promise<ScheduleChange[]>;
 }
 
 /** Port: a message queue (SQS in AWS and locally). */

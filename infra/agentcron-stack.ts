@@ -2,13 +2,13 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-l
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { validateStage } from "#adapters/eventbridge/schedule-rules.ts";
+import { type DeployedJobSet, turnTimeoutFor } from "#adapters/job-set-file.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import { AlarmTopic } from "./alarm-topic.ts";
 import { AgentcronAlarms } from "./alarms.ts";
 import { AgentcronDashboard } from "./dashboard.ts";
 import { LifecycleBus } from "./event-bus.ts";
 import { DISPATCH_TIMEOUT, RunEngineFunctions } from "./functions.ts";
-import { type DeployedJobSet, turnTimeoutFor } from "./job-set.ts";
 import { acknowledgeNagFindings } from "./nag-suppressions.ts";
 import { alarmNamePattern, isProductionStage, resourceName, resourcePrefix } from "./naming.ts";
 import { addStackOutputs } from "./outputs.ts";

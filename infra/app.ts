@@ -8,9 +8,9 @@
 import { resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { InvalidStageError } from "#adapters/eventbridge/schedule-rules.ts";
+import { loadJobSet } from "#adapters/job-set-file.ts";
 import { JobValidationError } from "#core/errors.ts";
 import { addAgentcronStack } from "./agentcron-app.ts";
-import { loadJobSet } from "./job-set.ts";
 import { PROJECT_ROOT } from "./lambda-function.ts";
 
 const app = new App();

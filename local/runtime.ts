@@ -4,13 +4,14 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse } from "aws-lambda";
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
+import { loadJobSet } from "#adapters/job-set-file.ts";
 import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
 import { type ApplyJobsReport, applyJobs } from "#core/jobs/apply-jobs.ts";
+import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import type { Logger } from "#core/logger.ts";
 import { createDependencies, type Dependencies } from "#functions/commons/dependencies.ts";
 import { createDispatchHandler } from "#functions/handlers/dispatch-handler.ts";
 import { createSweepHandler } from "#functions/handlers/sweep-handler.ts";
-import { loadJobSet, turnTimeoutFor } from "#infra/job-set.ts";
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
 import { startSqsEmulator } from "./emulators/sqs-emulator.ts";
 import { appendLogLine } from "./file-logger.ts";
@@ -22,7 +23,7 @@ import { type LocalRuntimeState, removeRuntimeState, writeRuntimeState } from ".
 import { LocalScheduler } from "./scheduler.ts";
 
 export interface LocalRuntimeOptions {
-  /** The jobs to apply at start. @default "jobs.json" (set to undefined to apply none) */
+  /** The job set to apply at start; none when undefined (`npm start` passes jobs.json). */
   readonly jobsFile?: string;
   /** Keep DynamoDB data in memory only (gone at exit). @default false */
   readonly inMemory?: boolean;
@@ -72,7 +73,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const logFile = join(stateDir, "logs", "agentcron.log");
   const log = options.log;
   const jobSet = options.jobsFile ? loadJobSet(options.jobsFile) : undefined;
-  const turnTimeoutSeconds = turnTimeoutFor(jobSet?.jobs ?? []);
+  // In AWS the turn function's timeout is derived from the deployed jobs (and a job applied later
+  // must fit in it). Locally nothing is deployed: allow Lambda's maximum, so any valid job applied
+  // with the CLI later runs; each run still stops at its own maxRunSeconds.
+  const turnTimeoutSeconds = LAMBDA_MAX_TIMEOUT_SECONDS;
 
   const dataDir = options.inMemory ? undefined : join(stateDir, "data");
   const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal({ dataDir }), startSqsEmulator()]);

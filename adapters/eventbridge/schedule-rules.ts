@@ -12,9 +12,9 @@ import {
   type Rule,
   type Target,
 } from "@aws-sdk/client-eventbridge";
-import type { JobDefinition } from "#core/jobs/job-schema.ts";
+
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
-import type { ScheduleAction, ScheduleChange, Schedules } from "#core/ports.ts";
+import type { ScheduleAction, ScheduleChange, ScheduledJob, Schedules } from "#core/ports.ts";
 
 /**
  * A stage is 1-12 lowercase letters and digits, starting with a letter.
@@ -138,7 +138,7 @@ export function createScheduleRules(options: ScheduleRulesOptions): Schedules {
   const stage = validateStage(options.stage);
   const prefix = ruleNamePrefix(stage);
 
-  const desiredRuleOf = (job: JobDefinition): DesiredRule => ({
+  const desiredRuleOf = (job: ScheduledJob): DesiredRule => ({
     jobId: job.id,
     name: ruleNameFor(stage, job.id),
     expression: parseScheduleExpression(job.schedule).expression,
@@ -296,7 +296,7 @@ export function createScheduleRules(options: ScheduleRulesOptions): Schedules {
 }
 
 /** `agentcron/<stage>/<jobId>: <the job's description>`, within EventBridge's 512 characters. */
-function describeRule(stage: string, job: JobDefinition): string {
+function describeRule(stage: string, job: ScheduledJob): string {
   const marker = `agentcron/${stage}/${job.id}`;
   const text = job.description ? `${marker}: ${job.description}` : marker;
   return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 3)}...`;

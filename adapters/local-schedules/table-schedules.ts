@@ -4,8 +4,7 @@ import { keys } from "#adapters/dynamodb/keys.ts";
 import { plain } from "#adapters/dynamodb/records.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
 import type { Clock } from "#core/clock.ts";
-import type { JobDefinition } from "#core/jobs/job-schema.ts";
-import type { ScheduleChange, Schedules } from "#core/ports.ts";
+import type { ScheduleChange, ScheduledJob, Schedules } from "#core/ports.ts";
 
 /** The local runtime's stand-in for one job's EventBridge rule. */
 export interface LocalRule {
@@ -41,7 +40,7 @@ export async function listLocalRules(table: TableContext): Promise<LocalRule[]> 
  */
 export function createTableSchedules(table: TableContext, clock: Clock): Schedules {
   return {
-    async reconcile(jobs: readonly JobDefinition[], options = {}) {
+    async reconcile(jobs: readonly ScheduledJob[], options = {}) {
       const existing = new Map((await listLocalRules(table)).map((rule) => [rule.jobId, rule]));
       const changes: ScheduleChange[] = [];
       const nowMs = clock.now();
@@ -85,7 +84,7 @@ export function createTableSchedules(table: TableContext, clock: Clock): Schedul
           }),
         );
       }
-      return changes;
+      return changes.sort((a, b) => a.jobId.localeCompare(b.jobId));
     },
   };
 }

@@ -1,9 +1,10 @@
 import type { Clock } from "../clock.ts";
 import { JobValidationError } from "../errors.ts";
-import type { JobStore, ScheduleChange, Schedules, StoredJob } from "../ports.ts";
+import type { JobStore, ScheduleChange, ScheduledJob, Schedules, StoredJob } from "../ports.ts";
 import { canonicalJson } from "./canonical-json.ts";
-import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
+import type { JobDefinition, JobValidationContext } from "./job-schema.ts";
 import { validateJobSet } from "./job-set.ts";
+import { parseScheduleExpression } from "./schedule-expression.ts";
 
 export type JobChangeKind = "created" | "updated" | "unchanged" | "deleted" | "not-in-set";
 
@@ -93,7 +94,7 @@ export async function applyJobs(
   const changes = planJobChanges(validated.specs, stored, { prune: options.prune ?? false });
   if (options.dryRun) {
     const schedules = deps.schedules
-      ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation), {
+      ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes), {
           dryRun: true,
         })
       : undefined;
@@ -112,24 +113,36 @@ export async function applyJobs(
     }
   }
   const schedules = deps.schedules
-    ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes, deps.validation))
+    ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes))
     : undefined;
   return { changes, applied: true, schedules };
 }
 
-/** Every job stored once the set is applied: the set itself plus stored jobs it kept (not pruned). */
+/**
+ * Every job stored once the set is applied: the set itself plus stored jobs it kept (not pruned).
+ * A kept job keeps its schedule even when it no longer validates (say, its harness is not
+ * registered in this build): its fires must keep coming so its runs fail loudly (field report 4),
+ * not stop quietly because its rule was deleted. Only a schedule that does not parse is left out.
+ */
 function finalJobs(
   applied: readonly JobDefinition[],
   stored: readonly StoredJob[],
   changes: readonly JobChange[],
-  validation: JobValidationContext,
-): JobDefinition[] {
+): ScheduledJob[] {
   const kept = new Set(
     changes.filter((change) => change.kind === "not-in-set").map((change) => change.jobId),
   );
   const others = stored
     .filter((job) => kept.has(job.jobId))
-    .map((job) => validateJob(job.spec, validation))
-    .flatMap((result) => (result.ok ? [result.job] : []));
+    .flatMap((job): ScheduledJob[] => {
+      const schedule = String(job.spec.schedule);
+      try {
+        parseScheduleExpression(schedule);
+      } catch {
+        return [];
+      }
+      const description = typeof job.spec.description === "string" ? job.spec.description : undefined;
+      return [{ id: job.jobId, schedule, enabled: job.spec.enabled !== false, description }];
+    });
   return [...applied, ...others];
 }

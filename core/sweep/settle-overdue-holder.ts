@@ -90,7 +90,17 @@ export async function settleOverdueHolder(
   }
 
   const ceilingPassed = run.startedAt !== undefined && run.startedAt + settings.maxRunSeconds * 1000 < nowMs;
-  const status: OverdueStatus = ceilingPassed ? "timed-out" : phaseOverdue ? "stalled" : "abandoned";
+  // Which happened first decides the story: heartbeats stopping before the phase deadline means the
+  // process died (abandoned); the phase overrunning while heartbeats went on means it hung (stalled).
+  const diedFirst =
+    isExpired(lease, nowMs) &&
+    (lease.phaseDeadlineAt === undefined || (lease.expiresAt ?? 0) <= lease.phaseDeadlineAt);
+  const overdue = diedFirst || !phaseOverdue ? "lease-expired" : "phase-overdue";
+  const status: OverdueStatus = ceilingPassed
+    ? "timed-out"
+    : overdue === "lease-expired"
+      ? "abandoned"
+      : "stalled";
   const diagnosis =
     status === "timed-out"
       ? diagnoseCeiling(run, lease, nowMs, settings.maxRunSeconds)
@@ -98,7 +108,6 @@ export async function settleOverdueHolder(
         ? diagnoseStall(run, lease, nowMs)
         : diagnoseAbandoned(run, lease, nowMs);
   const retryRun = run.attempt <= settings.retryOnStall ? retryOf(run, nowMs) : undefined;
-  const overdue = phaseOverdue ? "phase-overdue" : "lease-expired";
   const ended = await endRun(deps, { run, status, diagnosis, settings, lease, retryRun, overdue });
   if (!ended) return { kind: "settled-elsewhere" };
 

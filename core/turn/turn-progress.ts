@@ -42,6 +42,8 @@ export class TurnProgress {
     await this.write(
       { end: { phase: this.current, outcome }, start: { phase: next, deadlineAt } },
       deadlineAt,
+      [],
+      nowMs,
     );
     this.endPhaseMetric(nowMs);
     this.current = next;
@@ -74,11 +76,12 @@ export class TurnProgress {
     change: PhaseChange,
     phaseDeadlineAt: number,
     plugins: PluginRecord[] = [],
+    nowMs = this.deps.clock.now(),
   ): Promise<void> {
     const result = await this.deps.store.recordProgress(
       this.fence,
       { ...change, plugins: [...this.takeQueuedPlugins(), ...plugins] },
-      { nowMs: this.deps.clock.now(), leaseSeconds: this.leaseSeconds, phaseDeadlineAt },
+      { nowMs, leaseSeconds: this.leaseSeconds, phaseDeadlineAt },
     );
     if (result.kind !== "ok") {
       this.keeper.markLost();

@@ -1,10 +1,10 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { turnTimeoutFor, validateDeployedJobSet } from "#adapters/job-set-file.ts";
 import { visibilityTimeoutFor } from "#adapters/sqs/queue-definitions.ts";
 import { JobValidationError } from "#core/errors.ts";
 import { CEILING_MARGIN_SECONDS } from "#core/jobs/time-budget.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
-import { turnTimeoutFor, validateDeployedJobSet } from "#infra/job-set.ts";
 import { demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
 
 let dev: SynthesisedStack;

@@ -3,8 +3,8 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
+import { validateDeployedJobSet } from "#adapters/job-set-file.ts";
 import { addAgentcronStack } from "#infra/agentcron-app.ts";
-import { validateDeployedJobSet } from "#infra/job-set.ts";
 import { acknowledgeNagFindings } from "#infra/nag-suppressions.ts";
 import { synthesise } from "./support/stack.ts";
 

@@ -10,9 +10,9 @@ import {
   ScheduleRuleWriteError,
   validateStage,
 } from "#adapters/eventbridge/schedule-rules.ts";
+import { validateDeployedJobSet } from "#adapters/job-set-file.ts";
 import { fireMessageSchema } from "#core/fires/fire-message.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
-import { validateDeployedJobSet } from "#infra/job-set.ts";
 import { createFakeEventBridge } from "./support/fake-eventbridge.ts";
 import { demoJobSpec } from "./support/stack.ts";
 

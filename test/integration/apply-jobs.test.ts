@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTableSchedules, listLocalRules } from "#adapters/local-schedules/table-schedules.ts";
 import { JobValidationError } from "#core/errors.ts";
 import { applyJobs } from "#core/jobs/apply-jobs.ts";
-import { demoJob } from "#test/support/fixtures.ts";
+import { demoJob, storeJob } from "#test/support/fixtures.ts";
 import { createTestEnvironment, type TestEnvironment } from "#test/support/test-environment.ts";
 
 let env: TestEnvironment;
@@ -78,5 +79,24 @@ describe("applying a job set", () => {
     expect(kept.changes.find((change) => change.jobId === "beta")?.kind).toBe("not-in-set");
     expect(pruned.changes.find((change) => change.jobId === "beta")?.kind).toBe("deleted");
     expect((await env.store.jobs.listJobs()).map((job) => job.jobId)).toEqual(["alpha"]);
+  });
+});
+
+describe("applying a job set with schedules", () => {
+  it("keeps the schedule of a stored job left out of the set even when it no longer validates, so its runs keep failing loudly", async () => {
+    // Prepare: a job stored earlier that names a harness this build does not register.
+    const schedules = createTableSchedules(env.store.table, env.clock);
+    const withSchedules = { ...deps(), schedules };
+    await applyJobs({ jobs: [demoJob({ id: "kept-a" })] }, withSchedules);
+    await storeJob(env, { ...demoJob({ id: "orphan-harness" }), agent: { harness: "gone", prompt: "x" } });
+    await schedules.reconcile([
+      { id: "orphan-harness", schedule: "rate(5 minutes)", enabled: true },
+      { id: "kept-a", schedule: "rate(5 minutes)", enabled: true },
+    ]);
+    // Act: apply a set that does not mention it (no prune).
+    const report = await applyJobs({ jobs: [demoJob({ id: "kept-a", overlap: "skip" })] }, withSchedules);
+    // Assess
+    expect(report.schedules?.find((change) => change.jobId === "orphan-harness")?.action).toBe("unchanged");
+    expect((await listLocalRules(env.store.table)).map((rule) => rule.jobId)).toContain("orphan-harness");
   });
 });

@@ -78,6 +78,21 @@ describe("sweeper", () => {
     );
   });
 
+  it("calls a run abandoned, not stalled, when its heartbeats stopped before its phase deadline, however late the sweep", async () => {
+    // Prepare: killed 1 s into a 300 s agent turn with a 20 s lease; the sweep comes much later.
+    const job = await storeJob(env, demoJob({ id: "killed-mid-turn", leaseSeconds: 20 }));
+    const killed = await startRun(job.jobId, { leaseSeconds: 20 });
+    await killed.enterPhase("agent-turn", 300, "setup");
+    env.clock.advance(400_000);
+    // Act
+    const report = await sweep(sweepDepsOf(env));
+    // Assess
+    expect(report.abandoned).toContain(killed.fence.runId);
+    const run = await getRun(env.store.table, job.jobId, killed.fence.runId);
+    expect(run?.status).toBe("abandoned");
+    expect(run?.error?.class).toBe("RunAbandonedError");
+  });
+
   it("names the in-flight plugin, the finished ones and those never started when a run is stuck in runtime-plugins", async () => {
     // Prepare: three plugins; the first finished, the second never answers, the third waits.
     const job = await storeJob(env, demoJob({ id: "stuck-plugins" }));

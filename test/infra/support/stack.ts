@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { validateDeployedJobSet } from "#adapters/job-set-file.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
 import { type AgentcronAppOptions, addAgentcronStack } from "#infra/agentcron-app.ts";
 import type { AgentcronStack } from "#infra/agentcron-stack.ts";
-import { validateDeployedJobSet } from "#infra/job-set.ts";
 
 /** The feature flags of cdk.json, so tests synthesise exactly what `cdk synth` does. */
 const CDK_CONTEXT = (

@@ -5,7 +5,7 @@ import { JOB_DEFAULTS, type JobDefinition } from "#core/jobs/job-schema.ts";
 import { validateJobSet } from "#core/jobs/job-set.ts";
 import { CEILING_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 
-/** The job set a deployment carries: deployed by the job-apply custom resource, read for alarms and timeouts. */
+/** A job set read from a file (jobs.json): what `cdk deploy` deploys and `npm start` applies. */
 export interface DeployedJobSet {
   /** The file as written (what the custom resource applies; defaults stay those of the running code). */
   readonly document: unknown;
@@ -39,7 +39,7 @@ export function loadJobSet(path: string): DeployedJobSet {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new Error(
-      `cannot read the job set ${path}: ${(error as Error).message}. Pass another with -c jobsFile=PATH.`,
+      `cannot read the job set ${path}: ${(error as Error).message}. Pass another one (cdk: -c jobsFile=PATH; npm start: --jobs PATH).`,
     );
   }
   let document: unknown;

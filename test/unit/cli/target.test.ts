@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { LocalRuntimeState } from "#local/runtime-state.ts";
+import { NotFoundError, UsageError } from "../../../cli/exit-codes.ts";
+import { resolveTarget } from "../../../cli/target.ts";
+
+const state: LocalRuntimeState = {
+  pid: 4242,
+  startedAt: "2026-11-22T04:00:00.000Z",
+  dynamodbEndpoint: "http://127.0.0.1:8000",
+  sqsEndpoint: "http://127.0.0.1:9324",
+  region: "us-east-1",
+  tableName: "agentcron-local",
+  queues: { firesQueueUrl: "f", firesDlqUrl: "fd", turnsQueueUrl: "t", turnsDlqUrl: "td" },
+  serviceName: "agentcron-local",
+  turnFunctionTimeoutSeconds: 656,
+  logFile: "/tmp/agentcron.log",
+};
+
+const running = (dirs: string[]) => (stateDir: string) =>
+  dirs.some((dir) => stateDir.endsWith(dir)) ? state : undefined;
+const nothingRunning = () => undefined;
+const environment = {
+  AGENTCRON_TABLE_NAME: "agentcron-dev-table",
+  AGENTCRON_FIRES_QUEUE_URL: "https://sqs/fires",
+  AGENTCRON_FIRES_DLQ_URL: "https://sqs/fires-dlq",
+};
+
+describe("target resolution", () => {
+  it("uses --local / --state-dir first, even when the environment names a table", () => {
+    const target = resolveTarget(
+      { stateDir: "/tmp/rt" },
+      { env: environment, readState: running(["/tmp/rt"]) },
+    );
+    expect(target).toMatchObject({ kind: "local", stateDir: "/tmp/rt", state: { pid: 4242 } });
+  });
+
+  it("says how to start a runtime when --local names one that is not running", () => {
+    expect(() => resolveTarget({ local: true }, { env: {}, readState: nothingRunning })).toThrow(
+      NotFoundError,
+    );
+    expect(() => resolveTarget({ local: true }, { env: {}, readState: nothingRunning })).toThrow(/npm start/);
+  });
+
+  it("uses --stage / --stack next, as the stack agentcron-<stage>, over the environment and a running runtime", () => {
+    const options = { env: { ...environment, AWS_REGION: "eu-west-1" }, readState: running([".agentcron"]) };
+    expect(resolveTarget({ stage: "dev" }, options)).toEqual({
+      kind: "stack",
+      stackName: "agentcron-dev",
+      via: "--stage",
+      region: "eu-west-1",
+      endpoint: undefined,
+    });
+    expect(
+      resolveTarget({ stack: "mine", endpoint: "http://127.0.0.1:4566", region: "us-east-1" }, options),
+    ).toMatchObject({
+      kind: "stack",
+      stackName: "mine",
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:4566",
+    });
+  });
+
+  it("uses the functions' environment variables when no flag names a target, over a running runtime", () => {
+    const target = resolveTarget(
+      {},
+      { env: { ...environment, AGENTCRON_STAGE: "dev" }, readState: running([".agentcron"]) },
+    );
+    expect(target).toMatchObject({
+      kind: "environment",
+      config: {
+        tableName: "agentcron-dev-table",
+        firesQueueUrl: "https://sqs/fires",
+        firesDlqUrl: "https://sqs/fires-dlq",
+        turnsQueueUrl: undefined,
+        stage: "dev",
+        turnFunctionTimeoutSeconds: 900,
+      },
+    });
+  });
+
+  it("takes AGENTCRON_STAGE alone as the stage's stack", () => {
+    expect(resolveTarget({}, { env: { AGENTCRON_STAGE: "local" }, readState: nothingRunning })).toMatchObject(
+      {
+        kind: "stack",
+        stackName: "agentcron-local",
+        via: "AGENTCRON_STAGE",
+      },
+    );
+  });
+
+  it("falls back to the local runtime running from .agentcron", () => {
+    expect(resolveTarget({}, { env: {}, readState: running([".agentcron"]) })).toMatchObject({
+      kind: "local",
+    });
+  });
+
+  it("lists every way to name a target when nothing resolves", () => {
+    const attempt = () => resolveTarget({}, { env: {}, readState: nothingRunning });
+    expect(attempt).toThrow(NotFoundError);
+    expect(attempt).toThrow(
+      /--local[\s\S]*--state-dir DIR[\s\S]*--stage STAGE[\s\S]*--stack NAME[\s\S]*AGENTCRON_TABLE_NAME/,
+    );
+  });
+
+  it("refuses two targets at once, and a stage that cannot name rules", () => {
+    expect(() =>
+      resolveTarget({ local: true, stage: "dev" }, { env: {}, readState: nothingRunning }),
+    ).toThrow(UsageError);
+    expect(() => resolveTarget({ stack: "a", stage: "dev" }, { env: {}, readState: nothingRunning })).toThrow(
+      UsageError,
+    );
+    expect(() => resolveTarget({ stage: "Dev-2" }, { env: {}, readState: nothingRunning })).toThrow(
+      UsageError,
+    );
+  });
+});
