@@ -70,13 +70,16 @@ async function main(): Promise<number> {
   const stopView = startTerminalView(runtime, process.stdout);
 
   return new Promise((resolveExit) => {
-    let signals = 0;
+    let firstSignalAt: number | undefined;
     const shutdown = async () => {
-      signals += 1;
-      if (signals > 1) {
+      if (firstSignalAt !== undefined) {
+        // npm and tsx relay the terminal's Ctrl-C too, so one press can arrive twice within
+        // milliseconds; only a second press a moment later means "stop now".
+        if (Date.now() - firstSignalAt < 1500) return;
         process.stderr.write("agentcron: stopping now (second signal)\n");
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       stopView();
       const running = runtime.activeInvocations.size;
       process.stdout.write(

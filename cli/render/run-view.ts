@@ -23,7 +23,15 @@ export function timelineRows(run: RunRecord): TimelineRow[] {
       startedAt: record?.startedAt,
       endedAt: record?.endedAt ?? (active && !isRunActive(run) ? run.endedAt : undefined),
       deadlineAt: record?.deadlineAt,
-      outcome: record?.outcome ?? (active ? (isRunActive(run) ? "in progress" : run.status) : undefined),
+      outcome:
+        record?.outcome ??
+        (active
+          ? isRunActive(run)
+            ? "in progress"
+            : run.status
+          : phase === "runtime-plugins" && Object.keys(run.plugins).length === 0 && run.phases["agent-turn"]
+            ? "skipped (no plugins)"
+            : undefined),
       failed: BAD_OUTCOMES.has(record?.outcome ?? (active && !isRunActive(run) ? run.status : "")),
     });
     if (phase !== "runtime-plugins") continue;

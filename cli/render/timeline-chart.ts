@@ -78,7 +78,7 @@ export function renderTimelineChart(rows: readonly TimelineRow[], options: Timel
         bar = `${bar.slice(0, index)}${DEADLINE}${bar.slice(index + 1)}`;
       }
     }
-    const outcome = row.startedAt === undefined ? "not reached" : (row.outcome ?? "");
+    const outcome = row.startedAt === undefined ? (row.outcome ?? "not reached") : (row.outcome ?? "");
     const paintedOutcome = style && row.failed ? style.red(outcome) : outcome;
     const paintedBar = style && row.failed ? style.red(bar) : bar;
     lines.push(

@@ -165,3 +165,29 @@ describe("run progress", () => {
     );
   });
 });
+
+describe("a run without plugins", () => {
+  it("shows runtime-plugins as skipped rather than not reached", () => {
+    const run: RunRecord = {
+      ...pluginFailure,
+      status: "succeeded",
+      plugins: {},
+      error: undefined,
+      diagnostic: undefined,
+      endedAt: T0 + 2_000,
+      phases: {
+        setup: { startedAt: T0, deadlineAt: T0 + 10_000, endedAt: T0 + 10, outcome: "ok" },
+        "agent-turn": { startedAt: T0 + 10, deadlineAt: T0 + 60_000, endedAt: T0 + 1_990, outcome: "ok" },
+        finalize: { startedAt: T0 + 1_990, deadlineAt: T0 + 16_990, endedAt: T0 + 2_000, outcome: "ok" },
+      },
+    };
+    const text = renderInspection(run, {
+      nowMs: T0 + 3_000,
+      style,
+      width: 40,
+      next: { turnLogs: "logs" },
+    }).join("\n");
+    expect(text).toMatch(/runtime-plugins.*skipped \(no plugins\)/);
+    expect(text).not.toContain("not reached");
+  });
+});
