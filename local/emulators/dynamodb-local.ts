@@ -54,7 +54,9 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     args.push("-inMemory");
   }
 
-  const child = spawn(java, args, { cwd: emulatorDir, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C must not kill the database under turns that are
+  // still recording their outcome; the runtime stops it last, explicitly.
+  const child = spawn(java, args, { cwd: emulatorDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
   // If this Node process dies without calling stop(), do not leave a JVM behind.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);

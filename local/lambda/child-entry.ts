@@ -10,6 +10,11 @@ interface InvocationRequest {
   readonly timeoutMs: number;
 }
 
+// A terminal's Ctrl-C reaches every process of the foreground group, this one included. Like a
+// Lambda sandbox, an invocation takes its orders from the runtime that started it: the runtime
+// answers Ctrl-C by sending SIGTERM, which the turn handles by stopping and recording itself.
+process.on("SIGINT", () => {});
+
 process.once("message", async (request: InvocationRequest) => {
   const deadline = Date.now() + request.timeoutMs;
   const context = {

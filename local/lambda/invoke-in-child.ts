@@ -62,6 +62,10 @@ export function invokeInChildProcess<T>(options: InvokeOptions): Promise<Invocat
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  // If this process goes away without stopping the invocation, do not leave it running.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   forwardLines(child.stdout, "stdout", options.onLine);
   forwardLines(child.stderr, "stderr", options.onLine);
 
