@@ -25,14 +25,14 @@ export interface DispatchBurstResult {
  */
 export async function measureDispatchBurst(
   env: BenchEnvironment,
-  options: { fires?: number; concurrency?: number; batchSize?: number } = {},
+  options: { fires?: number; concurrency?: number; batchSize?: number; label?: string } = {},
 ): Promise<DispatchBurstResult> {
   const fires = options.fires ?? 1000;
   const concurrency = options.concurrency ?? 5;
   const batchSize = options.batchSize ?? 10;
   const { deps } = env;
   const now = deps.clock.now();
-  const prefix = `burst-${concurrency}`;
+  const prefix = `burst-${options.label ?? concurrency}`;
   for (let start = 0; start < fires; start += 25) {
     await Promise.all(
       Array.from({ length: Math.min(25, fires - start) }, (_, offset) =>
