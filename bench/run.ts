@@ -35,7 +35,9 @@ try {
   await measureDispatchBurst(env, { fires: 300, concurrency: 5, label: "warmup" });
   results.dispatchBurst = [];
   for (const concurrency of [1, 5, 10]) {
-    (results.dispatchBurst as unknown[]).push(await measureDispatchBurst(env, { fires: quick ? 200 : 1000, concurrency }));
+    (results.dispatchBurst as unknown[]).push(
+      await measureDispatchBurst(env, { fires: quick ? 200 : 1000, concurrency }),
+    );
   }
   console.error("bench: turn handler overhead...");
   results.turnOverhead = await measureTurnOverhead(env, quick ? 20 : 50);

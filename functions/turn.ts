@@ -2,9 +2,8 @@
 // The harness registry is complete at module load, before any message is served (invariant 7).
 import { RuntimeShutdownError } from "#core/turn/stop-reasons.ts";
 import { dependenciesFromEnvironment } from "./commons/dependencies.ts";
+import { turnDependenciesOf } from "./commons/wiring.ts";
 import { createTurnHandler } from "./handlers/turn-handler.ts";
-
-const deps = dependenciesFromEnvironment();
 
 // SIGTERM means this process is going away (Lambda shutting a sandbox down, or the local runtime's
 // Ctrl-C): the turn in flight stops and records itself as cancelled rather than vanishing.
@@ -12,15 +11,6 @@ const shutdown = new AbortController();
 process.once("SIGTERM", () => shutdown.abort(new RuntimeShutdownError()));
 
 export const handler = createTurnHandler({
-  store: deps.store.runs,
-  registry: deps.registry,
-  secrets: deps.secrets,
-  fires: deps.fires,
-  deadLetters: deps.turnsDeadLetters,
-  clock: deps.clock,
-  metrics: deps.metrics,
-  events: deps.events,
-  log: deps.log,
-  validation: deps.validation,
+  ...turnDependenciesOf(dependenciesFromEnvironment()),
   shutdownSignal: shutdown.signal,
 });

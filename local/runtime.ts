@@ -10,6 +10,7 @@ import { type ApplyJobsReport, applyJobs } from "#core/jobs/apply-jobs.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import type { Logger } from "#core/logger.ts";
 import { createDependencies, type Dependencies } from "#functions/commons/dependencies.ts";
+import { dispatchDependenciesOf, sweepDependenciesOf } from "#functions/commons/wiring.ts";
 import { createDispatchHandler } from "#functions/handlers/dispatch-handler.ts";
 import { createSweepHandler } from "#functions/handlers/sweep-handler.ts";
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
@@ -139,30 +140,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clock: deps.clock,
       log,
     });
-    const dispatch = createDispatchHandler({
-      jobs: deps.store.jobs,
-      store: deps.store.dispatch,
-      turns: deps.turns,
-      fires: deps.fires,
-      runEnding: deps.store.sweep,
-      events: deps.events,
-      deadLetters: deps.firesDeadLetters,
-      clock: deps.clock,
-      metrics: deps.metrics,
-      log,
-      validation: deps.validation,
-    });
-    const sweepOnce = createSweepHandler({
-      store: deps.store.sweep,
-      jobs: deps.store.jobs,
-      fires: deps.fires,
-      turns: deps.turns,
-      clock: deps.clock,
-      metrics: deps.metrics,
-      events: deps.events,
-      log,
-      validation: deps.validation,
-    });
+    const dispatch = createDispatchHandler(dispatchDependenciesOf(deps));
+    const sweepOnce = createSweepHandler(sweepDependenciesOf(deps));
 
     const shutdown = new AbortController();
     const active = new Map<number, ActiveInvocation>();

@@ -3,6 +3,7 @@ import type { FireMessage } from "#core/fires/fire-message.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
 import type { StoredJob } from "#core/ports.ts";
 import type { SweepDependencies } from "#core/sweep/sweep.ts";
+import { dispatchDependenciesOf, sweepDependenciesOf } from "#functions/commons/wiring.ts";
 import type { DispatchHandlerDependencies } from "#functions/handlers/dispatch-handler.ts";
 import type { TestEnvironment } from "./test-environment.ts";
 
@@ -25,33 +26,11 @@ export async function storeJob(
 }
 
 export function dispatchDepsOf(env: TestEnvironment): DispatchHandlerDependencies & DispatchDependencies {
-  return {
-    jobs: env.store.jobs,
-    store: env.store.dispatch,
-    runEnding: env.store.sweep,
-    turns: env.turns,
-    fires: env.fires,
-    events: env.events,
-    deadLetters: env.firesDeadLetters,
-    clock: env.clock,
-    metrics: env.metrics,
-    log: env.log,
-    validation: env.validation,
-  };
+  return dispatchDependenciesOf(env);
 }
 
 export function sweepDepsOf(env: TestEnvironment): SweepDependencies {
-  return {
-    store: env.store.sweep,
-    jobs: env.store.jobs,
-    fires: env.fires,
-    turns: env.turns,
-    clock: env.clock,
-    metrics: env.metrics,
-    events: env.events,
-    log: env.log,
-    validation: env.validation,
-  };
+  return sweepDependenciesOf(env);
 }
 
 /** A scheduled fire for `jobId` at `scheduledAt` (what the job's EventBridge rule sends). */

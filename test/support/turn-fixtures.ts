@@ -2,6 +2,7 @@ import { dispatchFire } from "#core/fires/dispatch-fire.ts";
 import { fireKeyOf, type TurnMessage } from "#core/fires/fire-message.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
 import { runTurn, type TurnDependencies, type TurnOutcome } from "#core/turn/run-turn.ts";
+import { turnDependenciesOf } from "#functions/commons/wiring.ts";
 import type { TurnHandlerDependencies } from "#functions/handlers/turn-handler.ts";
 import { dispatchDepsOf, manualFire, storeJob } from "./fixtures.ts";
 import type { TestEnvironment } from "./test-environment.ts";
@@ -12,16 +13,7 @@ export function turnDepsOf(
   overrides: Partial<TurnDependencies> = {},
 ): TurnHandlerDependencies {
   return {
-    store: env.store.runs,
-    registry: env.registry,
-    secrets: env.secrets,
-    fires: env.fires,
-    deadLetters: env.turnsDeadLetters,
-    clock: env.clock,
-    metrics: env.metrics,
-    events: env.events,
-    log: env.log,
-    validation: env.validation,
+    ...turnDependenciesOf(env),
     timing: { heartbeatIntervalMs: () => 200, graceMs: () => 500 },
     ...overrides,
   };

@@ -1,0 +1,69 @@
+import type { SweepDependencies } from "#core/sweep/sweep.ts";
+import type { DispatchHandlerDependencies } from "../handlers/dispatch-handler.ts";
+import type { TurnHandlerDependencies } from "../handlers/turn-handler.ts";
+import type { Dependencies } from "./dependencies.ts";
+
+/** What the wiring reads: the adapters, however they were built (Lambda, local runtime, tests). */
+export type Wired = Pick<
+  Dependencies,
+  | "store"
+  | "fires"
+  | "turns"
+  | "firesDeadLetters"
+  | "turnsDeadLetters"
+  | "metrics"
+  | "events"
+  | "log"
+  | "clock"
+  | "registry"
+  | "secrets"
+  | "validation"
+>;
+
+// Which port each handler gets — in one place, so the Lambda entries, the local runtime, the tests
+// and the benchmarks wire the handlers identically.
+
+export function dispatchDependenciesOf(deps: Wired): DispatchHandlerDependencies {
+  return {
+    jobs: deps.store.jobs,
+    store: deps.store.dispatch,
+    runEnding: deps.store.sweep,
+    turns: deps.turns,
+    fires: deps.fires,
+    events: deps.events,
+    deadLetters: deps.firesDeadLetters,
+    clock: deps.clock,
+    metrics: deps.metrics,
+    log: deps.log,
+    validation: deps.validation,
+  };
+}
+
+export function turnDependenciesOf(deps: Wired): TurnHandlerDependencies {
+  return {
+    store: deps.store.runs,
+    registry: deps.registry,
+    secrets: deps.secrets,
+    fires: deps.fires,
+    deadLetters: deps.turnsDeadLetters,
+    clock: deps.clock,
+    metrics: deps.metrics,
+    events: deps.events,
+    log: deps.log,
+    validation: deps.validation,
+  };
+}
+
+export function sweepDependenciesOf(deps: Wired): SweepDependencies {
+  return {
+    store: deps.store.sweep,
+    jobs: deps.store.jobs,
+    fires: deps.fires,
+    turns: deps.turns,
+    clock: deps.clock,
+    metrics: deps.metrics,
+    events: deps.events,
+    log: deps.log,
+    validation: deps.validation,
+  };
+}
