@@ -5,6 +5,7 @@ import { validateDeployedJobSet } from "#adapters/job-set-file.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
 import { type AgentcronAppOptions, addAgentcronStack } from "#infra/agentcron-app.ts";
 import type { AgentcronStack } from "#infra/agentcron-stack.ts";
+import { flattenForNag } from "#infra/nag-suppressions.ts";
 
 /** The feature flags of cdk.json, so tests synthesise exactly what `cdk synth` does. */
 const CDK_CONTEXT = (
@@ -53,19 +54,7 @@ export function synthesise(
 }
 
 /** A CloudFormation value with pseudo parameters and references flattened to text (`<AWS::Region>`). */
-export function flatten(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object") {
-    const node = value as Record<string, unknown>;
-    if (typeof node.Ref === "string") return `<${node.Ref}>`;
-    if (Array.isArray(node["Fn::GetAtt"])) return `<${(node["Fn::GetAtt"] as string[]).join(".")}>`;
-    if (Array.isArray(node["Fn::Join"])) {
-      const [separator, parts] = node["Fn::Join"] as [string, unknown[]];
-      return parts.map(flatten).join(separator);
-    }
-  }
-  return JSON.stringify(value);
-}
+export const flatten = flattenForNag;
 
 export interface PolicyStatementView {
   readonly policy: string;

@@ -1,20 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { anthropicHarness, anthropicOptionsSchema } from "#adapters/harnesses/anthropic.ts";
-import { mcpOptionsSchema, mcpPluginType } from "#adapters/plugins/mcp.ts";
-import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { HarnessAbortedError, HarnessFailedError } from "#core/agents/harness.ts";
-import type { AgentTool } from "#core/agents/tool.ts";
-import { silentLogger } from "#core/logger.ts";
 import {
   type LoopbackReply,
   type RecordedRequest,
   startLoopbackServer,
 } from "#test/support/agents/loopback-server.ts";
-import {
-  describeOrder,
-  startMcpHttpServer,
-  type TestMcpHttpServer,
-} from "#test/support/agents/mcp-servers.ts";
+import { describeOrder } from "#test/support/agents/mcp-servers.ts";
+import { startOrdersTools } from "#test/support/agents/orders-tools.ts";
 import { waitFor } from "#test/support/agents/processes.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
 
@@ -31,22 +24,6 @@ async function anthropicServer(reply: (request: RecordedRequest, index: number) 
   const server = await startLoopbackServer(reply);
   cleanups.push(() => server.close());
   return server;
-}
-
-/** Starts the real MCP server and the `mcp` plugin on it; returns the plugin's tools. */
-async function ordersTools(): Promise<{ mcpServer: TestMcpHttpServer; tools: readonly AgentTool[] }> {
-  const mcpServer = await startMcpHttpServer();
-  cleanups.push(() => mcpServer.close());
-  const plugin = await mcpPluginType.start({
-    name: "orders",
-    options: mcpOptionsSchema.parse({ transport: "streamable-http", url: mcpServer.url }),
-    signal: new AbortController().signal,
-    deadlineAt: Date.now() + 10_000,
-    secrets: createSecretResolver({ env: {} }),
-    log: silentLogger,
-  });
-  cleanups.push(() => plugin.close());
-  return { mcpServer, tools: plugin.tools };
 }
 
 function message(content: unknown[], stopReason: string, usage = { input_tokens: 100, output_tokens: 20 }) {
@@ -74,7 +51,7 @@ const lookupOrder42 = {
 describe("anthropic harness", () => {
   it("runs an MCP tool the model asks for and hands its result back to the model", async () => {
     // Prepare
-    const { mcpServer, tools } = await ordersTools();
+    const { mcpServer, tools } = await startOrdersTools(cleanups);
     const model = await anthropicServer((_, index) =>
       index === 0
         ? message([{ type: "text", text: "Let me look that up." }, lookupOrder42], "tool_use")
@@ -125,7 +102,7 @@ describe("anthropic harness", () => {
   });
 
   it("marks a tool's error as is_error in the tool_result", async () => {
-    const { tools } = await ordersTools();
+    const { tools } = await startOrdersTools(cleanups);
     const model = await anthropicServer((_, index) =>
       index === 0
         ? message([{ ...lookupOrder42, name: "orders__cancel_order" }], "tool_use")
@@ -143,7 +120,7 @@ describe("anthropic harness", () => {
 
   it("stops with max-tool-calls when the model keeps asking for tools", async () => {
     // Prepare
-    const { mcpServer, tools } = await ordersTools();
+    const { mcpServer, tools } = await startOrdersTools(cleanups);
     const model = await anthropicServer(() => message([lookupOrder42], "tool_use"));
     const options = anthropicOptionsSchema.parse({ baseUrl: model.url, maxToolCalls: 3 });
 

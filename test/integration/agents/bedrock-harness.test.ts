@@ -1,20 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { bedrockOptionsSchema, createBedrockHarness } from "#adapters/harnesses/bedrock.ts";
-import { mcpOptionsSchema, mcpPluginType } from "#adapters/plugins/mcp.ts";
-import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { HarnessAbortedError } from "#core/agents/harness.ts";
-import type { AgentTool } from "#core/agents/tool.ts";
-import { silentLogger } from "#core/logger.ts";
 import {
   type LoopbackReply,
   type RecordedRequest,
   startLoopbackServer,
 } from "#test/support/agents/loopback-server.ts";
-import {
-  describeOrder,
-  startMcpHttpServer,
-  type TestMcpHttpServer,
-} from "#test/support/agents/mcp-servers.ts";
+import { describeOrder } from "#test/support/agents/mcp-servers.ts";
+import { startOrdersTools } from "#test/support/agents/orders-tools.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,21 +29,6 @@ async function converseServer(reply: (request: RecordedRequest, index: number) =
   return server;
 }
 
-async function ordersTools(): Promise<{ mcpServer: TestMcpHttpServer; tools: readonly AgentTool[] }> {
-  const mcpServer = await startMcpHttpServer();
-  cleanups.push(() => mcpServer.close());
-  const plugin = await mcpPluginType.start({
-    name: "orders",
-    options: mcpOptionsSchema.parse({ transport: "streamable-http", url: mcpServer.url }),
-    signal: new AbortController().signal,
-    deadlineAt: Date.now() + 10_000,
-    secrets: createSecretResolver({ env: {} }),
-    log: silentLogger,
-  });
-  cleanups.push(() => plugin.close());
-  return { mcpServer, tools: plugin.tools };
-}
-
 function converseReply(
   content: unknown[],
   stopReason: string,
@@ -69,7 +47,7 @@ function converseReply(
 describe("bedrock harness", () => {
   it("runs an MCP tool through the Converse tool loop, signing requests with the AWS credentials", async () => {
     // Prepare
-    const { mcpServer, tools } = await ordersTools();
+    const { mcpServer, tools } = await startOrdersTools(cleanups);
     const bedrock = await converseServer((_, index) =>
       index === 0
         ? converseReply(
@@ -141,7 +119,7 @@ describe("bedrock harness", () => {
   });
 
   it("stops with max-tool-calls when the model keeps asking for tools", async () => {
-    const { tools } = await ordersTools();
+    const { tools } = await startOrdersTools(cleanups);
     const bedrock = await converseServer(() =>
       converseReply(
         [{ toolUse: { toolUseId: "t", name: "orders__lookup_order", input: { orderId: "1" } } }],

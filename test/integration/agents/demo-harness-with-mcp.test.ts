@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { demoHarness, demoOptionsSchema } from "#adapters/harnesses/demo.ts";
-import { mcpOptionsSchema, mcpPluginType } from "#adapters/plugins/mcp.ts";
-import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
-import { silentLogger } from "#core/logger.ts";
-import { describeOrder, startMcpHttpServer } from "#test/support/agents/mcp-servers.ts";
+import { describeOrder } from "#test/support/agents/mcp-servers.ts";
+import { startOrdersTools } from "#test/support/agents/orders-tools.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -16,24 +14,14 @@ afterEach(async () => {
 describe("demo harness with an MCP plugin", () => {
   it("calls the plugin's tool on the real MCP server and puts the result in its output", async () => {
     // Prepare
-    const mcpServer = await startMcpHttpServer();
-    cleanups.push(() => mcpServer.close());
-    const plugin = await mcpPluginType.start({
-      name: "orders",
-      options: mcpOptionsSchema.parse({ transport: "streamable-http", url: mcpServer.url }),
-      signal: new AbortController().signal,
-      deadlineAt: Date.now() + 10_000,
-      secrets: createSecretResolver({ env: {} }),
-      log: silentLogger,
-    });
-    cleanups.push(() => plugin.close());
+    const { mcpServer, tools } = await startOrdersTools(cleanups);
     const options = demoOptionsSchema.parse({
       output: "{toolResults}",
       callTools: [{ tool: "orders__lookup_order", args: { orderId: "42" } }],
     });
 
     // Act
-    const result = await demoHarness.run(turnInput(options, { tools: plugin.tools }));
+    const result = await demoHarness.run(turnInput(options, { tools }));
 
     // Assess
     expect(mcpServer.calls).toEqual([{ tool: "lookup_order", args: { orderId: "42" } }]);
