@@ -80,6 +80,11 @@ export interface DispatchStore {
     options: { holderRunId: string; requestStop: boolean; historyRetentionDays: number; nowMs: number },
   ): Promise<BufferResult>;
   getRun(jobId: string, runId: string): Promise<RunRecord | undefined>;
+  /**
+   * Removes the pending fire `bufferId` from a lease that is free (a drain that was rejected), and
+   * takes the lease out of the sweep index. Does nothing if the buffer changed or a run holds it.
+   */
+  dropPendingFire(jobId: string, bufferId: string): Promise<void>;
 }
 
 /** Identifies a run's right to write: DESIGN invariant 2 (fencing). */

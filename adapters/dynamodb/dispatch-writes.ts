@@ -1,4 +1,8 @@
-import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { BufferResult, DispatchStore, RunStartResult } from "#core/ports.ts";
 import type { FireRecord } from "#core/runs/run-record.ts";
 import { attributeNames, attributeValues } from "./expressions.ts";
@@ -130,5 +134,25 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
     },
 
     getRun: (jobId, runId) => getRun(table, jobId, runId),
+
+    async dropPendingFire(jobId, bufferId) {
+      const update =
+        "REMOVE #pendingBufferId, #pendingCount, #pendingFirstScheduledAt, #pendingLastScheduledAt, #sweepShard, #sweepAt";
+      const condition = "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId";
+      try {
+        await table.client.send(
+          new UpdateItemCommand({
+            TableName: table.tableName,
+            Key: attributeValues(keys.lease(jobId)),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: attributeNames([update, condition]),
+            ExpressionAttributeValues: attributeValues({ ":bufferId": bufferId }),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
   };
 }

@@ -289,8 +289,18 @@ async function reject(
     { ...fireBase, outcome: "rejected", reason, detail, issues },
     JOB_DEFAULTS.historyRetentionDays,
   );
+  // A rejected drain consumes its buffer: the buffered fires have their answer (this rejection),
+  // and a pending fire left on the lease would be drained, and rejected as a duplicate, forever.
+  if (fireBase.source === "buffered" && fireBase.fireKey) {
+    await deps.store.dropPendingFire(fireBase.jobId, bufferIdOf(fireBase.fireKey));
+  }
   if (recorded.kind === "duplicate") return handleDuplicate(deps, log, recorded.previous);
   deps.metrics.add(METRICS.firesRejected, 1, "Count", { jobId: fireBase.jobId });
   log.error("fire rejected", { reason, issues, jobVersion });
   return { kind: "rejected", reason, detail };
+}
+
+/** `<jobId>#buffered#<bufferId>` → `<bufferId>`. */
+function bufferIdOf(fireKey: string): string {
+  return fireKey.slice(fireKey.lastIndexOf("#") + 1);
 }

@@ -128,6 +128,36 @@ describe("dispatch", () => {
     expect(handoffs.map((message) => JSON.parse(message.Body ?? "{}").runId)).toEqual([runs[0]?.runId]);
   });
 
+  it("consumes a buffered fire whose drain is rejected (the job was paused meanwhile), instead of draining it forever", async () => {
+    // Prepare: a fire buffered behind a run; the job is paused before the run ends.
+    const spec = demoJob({ id: "paused-with-buffer", overlap: "buffer-one" });
+    const job = await storeJob(env, spec);
+    const deps = dispatchDepsOf(env);
+    const holder = await dispatchFire(manualFire(job.jobId, env.clock.now()), deps);
+    const driver = await RunDriver.begin(env, job.jobId, holder.kind === "run" ? holder.runId : "");
+    await dispatchFire(scheduledFire(job.jobId, Date.UTC(2026, 10, 26, 0, 0)), deps);
+    await storeJob(env, { ...spec, enabled: false });
+    await driver.finish();
+    const { pending } = await env.store.runs.settleLease(job.jobId);
+    if (!pending) throw new Error("expected a pending fire");
+    // Act: the drain is dispatched, then sent again (as the sweeper would).
+    const drain = {
+      version: 1 as const,
+      jobId: job.jobId,
+      scheduledAt: new Date().toISOString(),
+      source: "buffered" as const,
+      fireId: pending.bufferId,
+      coalescedFires: 1,
+    };
+    const first = await dispatchFire(drain, deps);
+    const again = await dispatchFire(drain, deps);
+    // Assess
+    expect(first).toMatchObject({ kind: "rejected", reason: "job-disabled" });
+    expect(again).toMatchObject({ kind: "duplicate", previous: "rejected" });
+    expect((await getLease(env.store.table, job.jobId))?.pending).toBeUndefined();
+    expect((await env.store.runs.settleLease(job.jobId)).pending).toBeUndefined();
+  });
+
   it("asks the running run to stop with `replace`: its next heartbeat sees the request, and the fire waits", async () => {
     // Prepare
     const job = await storeJob(env, demoJob({ id: "busy-replace", overlap: "replace" }));
