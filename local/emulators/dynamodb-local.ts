@@ -54,9 +54,14 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     args.push("-inMemory");
   }
 
-  // Its own process group: a terminal's Ctrl-C must not kill the database under turns that are
-  // still recording their outcome; the runtime stops it last, explicitly.
-  const child = spawn(java, args, { cwd: emulatorDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // A terminal's Ctrl-C reaches the whole foreground process group, and a JVM dies at SIGINT at once
+  // — under turns still recording their outcome. Started with SIGINT ignored (a disposition the
+  // JVM inherits through exec and respects), it stays in our group, so killing the group still
+  // takes it down, and the runtime stops it last with SIGTERM.
+  const child = spawn("/bin/sh", ["-c", 'trap "" INT; exec "$0" "$@"', java, ...args], {
+    cwd: emulatorDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // If this Node process dies without calling stop(), do not leave a JVM behind.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);

@@ -81,7 +81,7 @@ describe("stopping the local runtime", () => {
     expect(code).toBe(0);
     expect(first.output()).toContain("agentcron: stopped");
     await waitUntil(() => !processGroupAlive(group), 10_000, "every process of the runtime to exit");
-    expect(databaseProcesses()).toEqual([]); // DynamoDB Local runs in its own group, stopped last
+    expect(databaseProcesses()).toEqual([]); // DynamoDB Local ignores Ctrl-C; the runtime stops it last
     // ...and, read back by a new runtime on the same data, the run was recorded as cancelled.
     const second = startRuntime(["--no-jobs"]);
     await waitUntil(() => second.output().includes("agentcron: running"), 60_000, "the runtime to restart");
