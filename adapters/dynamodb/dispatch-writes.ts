@@ -1,10 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  type TransactWriteItem,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import type { BufferResult, DispatchStore, RunStartResult } from "#core/ports.ts";
 import type { FireRecord } from "#core/runs/run-record.ts";
+import { conditionalUpdate, updateSpec } from "./conditional-update.ts";
 import { attributeNames, attributeValues } from "./expressions.ts";
 import { keys } from "./keys.ts";
 import { acquireLease, bufferOnLease } from "./lease-expressions.ts";
@@ -136,23 +133,15 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
     getRun: (jobId, runId) => getRun(table, jobId, runId),
 
     async dropPendingFire(jobId, bufferId) {
-      const update =
-        "REMOVE #pendingBufferId, #pendingCount, #pendingFirstScheduledAt, #pendingLastScheduledAt, #sweepShard, #sweepAt";
-      const condition = "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId";
-      try {
-        await table.client.send(
-          new UpdateItemCommand({
-            TableName: table.tableName,
-            Key: attributeValues(keys.lease(jobId)),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: attributeNames([update, condition]),
-            ExpressionAttributeValues: attributeValues({ ":bufferId": bufferId }),
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      await conditionalUpdate(
+        table,
+        updateSpec(
+          keys.lease(jobId),
+          "REMOVE #pendingBufferId, #pendingCount, #pendingFirstScheduledAt, #pendingLastScheduledAt, #sweepShard, #sweepAt",
+          "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId",
+          { ":bufferId": bufferId },
+        ),
+      );
     },
   };
 }

@@ -6,6 +6,7 @@ import {
 import type { FencedWriteResult, PhaseChange, RunEnd, RunStore } from "#core/ports.ts";
 import type { PhaseName, PluginRecord } from "#core/runs/run-record.ts";
 import type { JobStats } from "#core/stats/job-stats.ts";
+import { conditionalUpdate, updateSpec } from "./conditional-update.ts";
 import { attributeNames, attributeValues, setClauses } from "./expressions.ts";
 import { keys, ttlAfterDays } from "./keys.ts";
 import { releaseLease, renewLease } from "./lease-expressions.ts";
@@ -272,27 +273,16 @@ export function createRunWrites(table: TableContext): RunStore {
  * failed condition hands back the pending fire (no second read) for the caller to drain.
  */
 export async function settleLease(table: TableContext, jobId: string) {
-  const condition =
-    "attribute_exists(#pk) AND attribute_not_exists(#holderRunId) AND attribute_not_exists(#pendingBufferId)";
-  const update = "REMOVE #sweepShard, #sweepAt";
-  try {
-    await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: attributeValues(keys.lease(jobId)),
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: attributeNames([update, condition]),
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      }),
-    );
-    return {};
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const old = plain(error.Item);
-    if (!old) return {};
-    const lease = leaseFromItem(old);
-    // Held again already (a new fire took it): its own release will settle it.
-    return lease.holderRunId ? {} : { pending: lease.pending };
-  }
+  const result = await conditionalUpdate(
+    table,
+    updateSpec(
+      keys.lease(jobId),
+      "REMOVE #sweepShard, #sweepAt",
+      "attribute_exists(#pk) AND attribute_not_exists(#holderRunId) AND attribute_not_exists(#pendingBufferId)",
+    ),
+  );
+  if (result.applied || !result.old) return {};
+  const lease = leaseFromItem(result.old);
+  // Held again already (a new fire took it): its own release will settle it.
+  return lease.holderRunId ? {} : { pending: lease.pending };
 }

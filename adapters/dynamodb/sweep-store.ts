@@ -1,13 +1,12 @@
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   PutItemCommand,
   QueryCommand,
   type TransactWriteItem,
-  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { SweepStore } from "#core/ports.ts";
+import { conditionalUpdate, updateSpec } from "./conditional-update.ts";
 import { attributeNames, attributeValues, toItem } from "./expressions.ts";
 import { allSweepShards, keys } from "./keys.ts";
 import { handOverLease, releaseLease } from "./lease-expressions.ts";
@@ -17,30 +16,6 @@ import { endRunClauses, settleLease, statsUpdate } from "./run-writes.ts";
 import type { TableContext } from "./table-context.ts";
 import { TABLE_SCHEMA } from "./table-definition.ts";
 import { transactWrite } from "./transactions.ts";
-
-/** Runs a conditional UpdateItem whose failed condition means "someone else already did it". */
-async function updateIfStill(
-  table: TableContext,
-  key: { pk: string; sk: string },
-  update: string,
-  condition: string,
-  values: Record<string, unknown>,
-) {
-  try {
-    await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: attributeValues(key),
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: attributeNames([update, condition]),
-        ExpressionAttributeValues: attributeValues(values),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
 
 export function createSweepStore(table: TableContext): SweepStore {
   return {
@@ -127,12 +102,14 @@ export function createSweepStore(table: TableContext): SweepStore {
     },
 
     async postponeSweep(jobId, expectedBufferId, sweepAt) {
-      await updateIfStill(
+      await conditionalUpdate(
         table,
-        keys.lease(jobId),
-        "SET #sweepAt = :sweepAt",
-        "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId",
-        { ":sweepAt": sweepAt, ":bufferId": expectedBufferId },
+        updateSpec(
+          keys.lease(jobId),
+          "SET #sweepAt = :sweepAt",
+          "attribute_not_exists(#holderRunId) AND #pendingBufferId = :bufferId",
+          { ":sweepAt": sweepAt, ":bufferId": expectedBufferId },
+        ),
       );
     },
 
@@ -150,12 +127,7 @@ export function createSweepStore(table: TableContext): SweepStore {
     },
 
     async releaseOrphanedLease(jobId, runId, token, nowMs) {
-      const update = releaseLease({ jobId, runId, token, nowMs });
-      try {
-        await table.client.send(new UpdateItemCommand({ TableName: table.tableName, ...update }));
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      await conditionalUpdate(table, releaseLease({ jobId, runId, token, nowMs }));
     },
 
     getStats: (jobId) => getStats(table, jobId),
