@@ -1,16 +1,11 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-} from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { specHashOf } from "#core/jobs/canonical-json.ts";
 import type { JobStore, StoredJob } from "#core/ports.ts";
 import { attributeValues, toItem } from "./expressions.ts";
 import { keys } from "./keys.ts";
+import { collectItems, partitionItems } from "./partition-items.ts";
 import { getJob } from "./reads.ts";
-import { jobFromItem, plain } from "./records.ts";
+import { jobFromItem } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
 
 /** Someone else changed the job between our read and our write; re-read and try again. */
@@ -23,23 +18,7 @@ export function createJobRepository(table: TableContext): JobStore {
     getJob: (jobId) => getJob(table, jobId),
 
     async listJobs() {
-      const jobs: StoredJob[] = [];
-      let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-      do {
-        const result = await table.client.send(
-          new QueryCommand({
-            TableName: table.tableName,
-            KeyConditionExpression: "#pk = :pk",
-            ExpressionAttributeNames: { "#pk": "pk" },
-            ExpressionAttributeValues: attributeValues({ ":pk": keys.job("x").pk }),
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        for (const item of result.Items ?? []) jobs.push(jobFromItem(plain(item) as Record<string, unknown>));
-        exclusiveStartKey = result.LastEvaluatedKey;
-      } while (exclusiveStartKey);
-      return jobs;
+      return (await collectItems(partitionItems(table, keys.job("any").pk))).map(jobFromItem);
     },
 
     async putJob(spec, previous, nowMs) {

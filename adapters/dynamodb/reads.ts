@@ -1,15 +1,11 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  GetItemCommand,
-  QueryCommand,
-} from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { StoredJob } from "#core/ports.ts";
 import type { FireRecord, RunRecord } from "#core/runs/run-record.ts";
 import type { JobStats } from "#core/stats/job-stats.ts";
 import { attributeValues } from "./expressions.ts";
 import { FIRE_SK_PREFIX, type ItemKey, keys, RUN_SK_PREFIX } from "./keys.ts";
+import { collectItems, partitionItems } from "./partition-items.ts";
 import { fireFromItem, jobFromItem, leaseFromItem, plain, runFromItem, statsFromItem } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
 import { TABLE_SCHEMA } from "./table-definition.ts";
@@ -94,44 +90,29 @@ export async function listRuns(
   jobId: string,
   options: { limit?: number; sinceMs?: number } = {},
 ): Promise<RunRecord[]> {
-  const runs: RunRecord[] = [];
-  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
   const limit = options.limit ?? 50;
-  do {
-    const result = await table.client.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-        ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-        ExpressionAttributeValues: attributeValues({ ":pk": keys.lease(jobId).pk, ":prefix": RUN_SK_PREFIX }),
-        ScanIndexForward: false,
-        Limit: limit - runs.length,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    for (const raw of result.Items ?? []) {
-      const run = runFromItem(plain(raw) as Record<string, unknown>);
-      if (options.sinceMs !== undefined && run.createdAt < options.sinceMs) return runs;
-      runs.push(run);
-    }
-    exclusiveStartKey = result.LastEvaluatedKey;
-  } while (exclusiveStartKey && runs.length < limit);
+  const runs: RunRecord[] = [];
+  const items = partitionItems(table, keys.lease(jobId).pk, {
+    prefix: RUN_SK_PREFIX,
+    newestFirst: true,
+    pageSize: limit,
+  });
+  for await (const item of items) {
+    const run = runFromItem(item);
+    if (runs.length >= limit || (options.sinceMs !== undefined && run.createdAt < options.sinceMs)) break;
+    runs.push(run);
+  }
   return runs;
 }
 
 /** A job's fire records, newest schedule first. */
 export async function listFires(table: TableContext, jobId: string, limit = 50): Promise<FireRecord[]> {
-  const result = await table.client.send(
-    new QueryCommand({
-      TableName: table.tableName,
-      KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-      ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-      ExpressionAttributeValues: attributeValues({ ":pk": keys.lease(jobId).pk, ":prefix": FIRE_SK_PREFIX }),
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (result.Items ?? []).map((raw) => fireFromItem(plain(raw) as Record<string, unknown>));
+  const items = partitionItems(table, keys.lease(jobId).pk, {
+    prefix: FIRE_SK_PREFIX,
+    newestFirst: true,
+    pageSize: limit,
+  });
+  return (await collectItems(items, limit)).map(fireFromItem);
 }
 
 /** Finds a run from its id alone, through the keys-only run-lookup index. */

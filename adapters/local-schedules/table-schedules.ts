@@ -1,7 +1,7 @@
-import { DeleteItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { attributeValues, toItem } from "#adapters/dynamodb/expressions.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
-import { plain } from "#adapters/dynamodb/records.ts";
+import { collectItems, partitionItems } from "#adapters/dynamodb/partition-items.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
 import type { Clock } from "#core/clock.ts";
 import type { ScheduleChange, ScheduledJob, Schedules } from "#core/ports.ts";
@@ -18,19 +18,8 @@ export interface LocalRule {
 }
 
 export async function listLocalRules(table: TableContext): Promise<LocalRule[]> {
-  const result = await table.client.send(
-    new QueryCommand({
-      TableName: table.tableName,
-      KeyConditionExpression: "#pk = :pk",
-      ExpressionAttributeNames: { "#pk": "pk" },
-      ExpressionAttributeValues: attributeValues({ ":pk": keys.localRule("x").pk }),
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => {
-    const { pk: _pk, sk: _sk, type: _type, ...rule } = plain(item) as Record<string, unknown>;
-    return rule as unknown as LocalRule;
-  });
+  const items = await collectItems(partitionItems(table, keys.localRule("any").pk));
+  return items.map(({ pk: _pk, sk: _sk, type: _type, ...rule }) => rule as unknown as LocalRule);
 }
 
 /**
