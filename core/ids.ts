@@ -9,11 +9,3 @@ const nextUlid = monotonicFactory();
 export function newRunId(nowMs: number): string {
   return nextUlid(nowMs);
 }
-
-/** The time a ULID was minted at (epoch ms). */
-export function runIdTime(runId: string): number {
-  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  let time = 0;
-  for (const char of runId.slice(0, 10)) time = time * 32 + alphabet.indexOf(char);
-  return time;
-}
