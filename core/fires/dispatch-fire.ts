@@ -83,18 +83,32 @@ export async function dispatchFire(
     scheduledAt: Date.parse(message.scheduledAt),
     receivedAt: nowMs,
   } as const;
+  // A drain of a buffered fire carries the buffer's id: it may only consume that buffer.
+  const drainBufferId = message.source === "buffered" ? message.fireId : undefined;
 
   const stored = await deps.jobs.getJob(message.jobId);
   if (!stored) {
-    return reject(deps, log, fireBase, "unknown-job", [
-      {
-        path: "jobId",
-        message: `no job "${message.jobId}" exists; it was deleted or never applied — apply it, or delete the schedule that still fires it`,
-      },
-    ]);
+    return reject(
+      deps,
+      log,
+      fireBase,
+      "unknown-job",
+      [
+        {
+          path: "jobId",
+          message: `no job "${message.jobId}" exists; it was deleted or never applied — apply it, or delete the schedule that still fires it`,
+        },
+      ],
+      { drainBufferId },
+    );
   }
   const validation = validateJob(stored.spec, { ...deps.validation, admitUnregisteredHarness: true });
-  if (!validation.ok) return reject(deps, log, fireBase, "invalid-job", validation.issues, stored.version);
+  if (!validation.ok) {
+    return reject(deps, log, fireBase, "invalid-job", validation.issues, {
+      jobVersion: stored.version,
+      drainBufferId,
+    });
+  }
   const job = validation.job;
   if (!job.enabled) {
     return reject(
@@ -108,7 +122,7 @@ export async function dispatchFire(
           message: `job "${job.id}" is paused; resume it (agentcron jobs resume ${job.id}) to run it again`,
         },
       ],
-      stored.version,
+      { jobVersion: stored.version, drainBufferId },
     );
   }
 
@@ -133,7 +147,7 @@ export async function dispatchFire(
       leaseSeconds: job.leaseSeconds,
       historyRetentionDays: job.historyRetentionDays,
       nowMs,
-      drainBufferId: message.source === "buffered" ? message.fireId : undefined,
+      drainBufferId,
     });
 
     if (started.kind === "started") {
@@ -282,7 +296,7 @@ async function reject(
   fireBase: Omit<FireRecord, "outcome">,
   reason: FireReason,
   issues: readonly ValidationIssue[],
-  jobVersion?: number,
+  context: { jobVersion?: number; drainBufferId?: string },
 ): Promise<DispatchOutcome> {
   const detail = `${reason}: ${formatIssues(issues)}`;
   const recorded = await deps.store.recordFireWithoutRun(
@@ -291,16 +305,9 @@ async function reject(
   );
   // A rejected drain consumes its buffer: the buffered fires have their answer (this rejection),
   // and a pending fire left on the lease would be drained, and rejected as a duplicate, forever.
-  if (fireBase.source === "buffered" && fireBase.fireKey) {
-    await deps.store.dropPendingFire(fireBase.jobId, bufferIdOf(fireBase.fireKey));
-  }
+  if (context.drainBufferId) await deps.store.dropPendingFire(fireBase.jobId, context.drainBufferId);
   if (recorded.kind === "duplicate") return handleDuplicate(deps, log, recorded.previous);
   deps.metrics.add(METRICS.firesRejected, 1, "Count", { jobId: fireBase.jobId });
-  log.error("fire rejected", { reason, issues, jobVersion });
+  log.error("fire rejected", { reason, issues, jobVersion: context.jobVersion });
   return { kind: "rejected", reason, detail };
-}
-
-/** `<jobId>#buffered#<bufferId>` → `<bufferId>`. */
-function bufferIdOf(fireKey: string): string {
-  return fireKey.slice(fireKey.lastIndexOf("#") + 1);
 }
