@@ -72,3 +72,54 @@ export class PluginTypeNotRegisteredError extends Error {
     );
   }
 }
+
+/**
+ * A call to the store or a queue failed in a way a retry may fix: throttling, a 5xx, a time-out, a
+ * transaction conflict, a dropped connection. Adapters raise it; the core retries it within the
+ * step's budget (DESIGN invariant 10). `maybeApplied` says the request may have taken effect even
+ * though it reported failure (a 5xx or a time-out after sending); every write the core retries is
+ * built so that a second attempt recognises its own first one (an attempt id in the item, or a
+ * condition the first attempt already satisfied), so an ambiguous write is resolved, never guessed.
+ */
+export class TransientError extends Error {
+  override name = "TransientError";
+  constructor(
+    message: string,
+    readonly detail: {
+      /** `dynamodb` or `sqs`. */
+      readonly service: string;
+      readonly operation: string;
+      /** The service's error code, e.g. `ThrottlingException`, `InternalServerError`, `TimeoutError`. */
+      readonly code: string;
+      readonly maybeApplied: boolean;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A step could not reach the store (or a queue) within its budget: every attempt failed with a
+ * transient error. The message names the step, how long it tried, how often, and the last error —
+ * so a run that ends this way says the store was down, not that its agent failed.
+ */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+  constructor(
+    readonly step: string,
+    readonly attempts: number,
+    readonly triedForMs: number,
+    /** The last failure seen; undefined when the calls got no answer at all. */
+    readonly lastError: TransientError | undefined,
+  ) {
+    const call = lastError
+      ? `the ${lastError.detail.service} call ${lastError.detail.operation}`
+      : "the store";
+    super(
+      `${step}: ${call} kept failing for ${Math.round(triedForMs / 100) / 10}s over ` +
+        `${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${lastError?.detail.code ?? "no answer"}); ` +
+        "the store was unavailable, not the agent",
+    );
+  }
+}

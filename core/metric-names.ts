@@ -8,6 +8,8 @@ export const METRICS = {
   firesBuffered: "FiresBuffered",
   firesRejected: "FiresRejected",
   firesDuplicate: "FiresDuplicate",
+  /** Fires that arrived after their start deadline (an outage, a backlog): recorded, not run. */
+  firesMissed: "FiresMissed",
   /** Scheduled time → handoff to the turns queue. */
   dispatchLatency: "DispatchLatency",
   runsStarted: "RunsStarted",
@@ -17,6 +19,14 @@ export const METRICS = {
   runsTimedOut: "RunsTimedOut",
   runsAbandoned: "RunsAbandoned",
   runsCancelled: "RunsCancelled",
+  /** Queued runs that no turn began before their start deadline. */
+  runsNotStarted: "RunsNotStarted",
+  /** Turn messages the sweeper sent again for runs still queued (a lost or stuck handoff). */
+  handoffsResent: "HandoffsResent",
+  /** Store or queue calls retried after a transient error (throttling, 5xx, time-out). */
+  transientRetries: "TransientRetries",
+  /** Steps that gave up because the store stayed unavailable past their budget. */
+  storeUnavailable: "StoreUnavailable",
   leaseTakeovers: "LeaseTakeovers",
   phaseDuration: "PhaseDuration",
   harnessNotRegistered: "HarnessNotRegistered",
@@ -39,4 +49,5 @@ export const RUN_END_METRICS = {
   "timed-out": METRICS.runsTimedOut,
   abandoned: METRICS.runsAbandoned,
   cancelled: METRICS.runsCancelled,
+  "not-started": METRICS.runsNotStarted,
 } as const;

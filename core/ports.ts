@@ -43,11 +43,19 @@ export interface JobStore {
 export interface RunStart {
   readonly fire: FireRecord;
   readonly run: RunRecord;
-  readonly leaseSeconds: number;
+  /** The queued run's lease lasts until its start deadline; the heartbeat lease begins with the turn. */
+  readonly startDeadlineAt: number;
+  /** When the sweeper should first check that the run's turn began (and hand it off again if not). */
+  readonly firstCheckAt: number;
   readonly historyRetentionDays: number;
   readonly nowMs: number;
-  /** Drains only: acquire only if this buffer is still pending, and consume it. */
-  readonly drainBufferId?: string;
+  /**
+   * The pending (buffered) fire the acquisition consumes, exactly as last seen on the free lease —
+   * its fires are coalesced into this run. Without it, the acquisition requires that nothing is
+   * pending. Either way a lease that moved on refuses the acquisition and answers `busy` with the
+   * lease as it is now, so the caller tries again knowing it.
+   */
+  readonly consumePending?: { readonly bufferId: string; readonly count: number };
 }
 
 export type RunStartResult =
@@ -66,7 +74,10 @@ export type BufferResult =
 export interface DispatchStore {
   /** Writes the fire record, acquires the lease and creates the queued run — all or nothing. */
   startRunForFire(start: RunStart): Promise<RunStartResult>;
-  /** Records a fire that ends without a run (skipped or rejected); idempotent per fire key. */
+  /**
+   * Records a fire that ends without a run (skipped, rejected or missed); idempotent per fire key —
+   * a retry of a write that was applied answers `recorded` (the fire's `attemptId`).
+   */
   recordFireWithoutRun(
     fire: FireRecord,
     historyRetentionDays: number,
@@ -132,11 +143,17 @@ export interface RunStore {
     run: RunRecord | undefined;
     stats: JobStats | undefined;
   }>;
-  /** queued → running, with the setup phase written ahead. Refused if not queued or not the holder. */
+  /**
+   * queued → running, with the setup phase written ahead and the heartbeat lease started. Refused
+   * if the run is not queued, does not hold the lease, or its start deadline (the queued lease's
+   * expiry) has passed.
+   */
   beginRun(
     fence: RunFence,
     options: {
       nowMs: number;
+      /** Stored with the begin: a retry that finds the run already begun by it answers `ok`. */
+      attemptId: string;
       setupDeadlineAt: number;
       leaseSeconds: number;
       plugins: readonly PluginRecord[];
@@ -160,7 +177,14 @@ export interface RunStore {
   finishRun(
     fence: RunFence,
     end: RunEnd,
-    options: { nowMs: number; statsBefore: JobStats; statsAfter: JobStats; historyRetentionDays: number },
+    options: {
+      nowMs: number;
+      /** Stored with the end: a retry that finds the run already ended by it answers `ok`. */
+      attemptId: string;
+      statsBefore: JobStats;
+      statsAfter: JobStats;
+      historyRetentionDays: number;
+    },
   ): Promise<FencedWriteResult | { readonly kind: "stats-conflict" }>;
   getStats(jobId: string): Promise<JobStats | undefined>;
   /**
@@ -189,7 +213,7 @@ export interface SweepStore {
   loadSweepCandidate(jobId: string): Promise<SweepCandidate | undefined>;
   /**
    * Ends a run that cannot end itself, on the authority of the sweeper (or of a dispatch taking
-   * over an expired lease): the run, its lease — released, or handed over to `retryRun` — and the
+   * over an expired lease): the run, its lease — released, or handed over to `retry` — and the
    * job's stats in one transaction, conditioned on the run still being active, the lease still
    * held by it with `token` and still overdue (`overdue`), and the stats' version.
    */
@@ -198,9 +222,11 @@ export interface SweepStore {
     end: RunEnd,
     options: {
       nowMs: number;
+      /** Stored with the end: a retry that finds the run already ended by it answers `ended`. */
+      attemptId: string;
       lease: { token: number; overdue: "lease-expired" | "phase-overdue" };
-      retryRun?: RunRecord;
-      leaseSeconds: number;
+      /** A retry (retry-on-stall) to hand the lease to: queued, checked by the sweeper at `firstCheckAt`. */
+      retry?: { run: RunRecord; firstCheckAt: number };
       statsBefore: JobStats;
       statsAfter: JobStats;
       historyRetentionDays: number;
@@ -209,6 +235,15 @@ export interface SweepStore {
     | { readonly kind: "ended" }
     | { readonly kind: "conflict"; readonly on: "lease" | "run" | "stats" | "retry-run" }
   >;
+  /**
+   * Records when the sweeper should look at a queued run next and, with `handedOff`, that it was
+   * handed to the turns queue again — while the run is still queued and holds the lease with
+   * `token`. Answers false when it began (or ended) meanwhile.
+   */
+  recordHandoff(
+    run: { jobId: string; runId: string },
+    options: { token: number; nowMs: number; nextCheckAt: number; handedOff: boolean },
+  ): Promise<boolean>;
   /** Pushes a lease's sweep time later (a pending fire whose drain was just sent). */
   postponeSweep(jobId: string, expectedBufferId: string, sweepAt: number): Promise<void>;
   /** Removes a free lease with nothing pending from the sweep index. */
@@ -253,6 +288,19 @@ export interface MessageQueue {
   send(body: string, attributes?: Readonly<Record<string, string>>): Promise<void>;
 }
 
+/** Port: how much work waits on a queue (SQS's approximate counts). */
+export interface QueueBacklog {
+  backlog(): Promise<{ readonly waiting: number; readonly inFlight: number }>;
+}
+
+/**
+ * Port: a consumer's say over a message it received — make it visible again after `delaySeconds`
+ * instead of the queue's visibility timeout (SQS ChangeMessageVisibility).
+ */
+export interface MessageRedelivery {
+  retryAfter(receiptHandle: string, delaySeconds: number): Promise<void>;
+}
+
 export type MetricUnit = "Count" | "Milliseconds" | "Percent" | "None";
 
 /** Port: metrics (CloudWatch EMF through Powertools). `jobId` becomes a dimension. */
@@ -270,7 +318,8 @@ export interface RunLifecycleEvent {
     | "run.stalled"
     | "run.timed-out"
     | "run.abandoned"
-    | "run.cancelled";
+    | "run.cancelled"
+    | "run.not-started";
   readonly jobId: string;
   readonly runId: string;
   readonly status: string;

@@ -57,8 +57,9 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
               runId: run.runId,
               fireKey: run.fireKey,
               nowMs: start.nowMs,
-              leaseSeconds: start.leaseSeconds,
-              drainBufferId: start.drainBufferId,
+              startDeadlineAt: start.startDeadlineAt,
+              firstCheckAt: start.firstCheckAt,
+              consumePending: start.consumePending,
             }),
           },
         },
@@ -77,7 +78,10 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
       const [fireFailure, leaseFailure] = outcome.failedConditions;
       if (fireFailure) {
         if (!fireFailure.item) throw new Error(`fire ${fire.fireKey}: condition failed on a missing item`);
-        return { kind: "duplicate", previous: fireFromItem(fireFailure.item) };
+        const previous = fireFromItem(fireFailure.item);
+        // Our own earlier attempt, applied though it reported failure: the run is ours.
+        if (previous.runId === run.runId) return { kind: "started" };
+        return { kind: "duplicate", previous };
       }
       if (leaseFailure) {
         return {
@@ -89,7 +93,12 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
     },
 
     async recordFireWithoutRun(fire, historyRetentionDays) {
-      const counter = fire.outcome === "skipped" ? "firesSkipped" : "firesRejected";
+      const counter =
+        fire.outcome === "skipped"
+          ? "firesSkipped"
+          : fire.outcome === "missed"
+            ? "firesMissed"
+            : "firesRejected";
       const items: TransactWriteItem[] = [putFire(table, fire, historyRetentionDays)];
       // A fire for a job that does not exist must not create stats for it.
       if (fire.reason !== "unknown-job") {
@@ -100,7 +109,9 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
       if (outcome.committed) return { kind: "recorded" };
       const item = outcome.failedConditions[0]?.item;
       if (!item) throw new Error(`fire ${fire.fireKey}: condition failed without a previous record`);
-      return { kind: "duplicate", previous: fireFromItem(item) };
+      const previous = fireFromItem(item);
+      if (fire.attemptId !== undefined && previous.attemptId === fire.attemptId) return { kind: "recorded" };
+      return { kind: "duplicate", previous };
     },
 
     async bufferFire(fire, options): Promise<BufferResult> {
@@ -123,7 +134,12 @@ export function createDispatchWrites(table: TableContext): DispatchStore {
       ]);
       if (outcome.committed) return { kind: "buffered" };
       const [fireFailure, leaseFailure] = outcome.failedConditions;
-      if (fireFailure?.item) return { kind: "duplicate", previous: fireFromItem(fireFailure.item) };
+      if (fireFailure?.item) {
+        const previous = fireFromItem(fireFailure.item);
+        if (fire.attemptId !== undefined && previous.attemptId === fire.attemptId)
+          return { kind: "buffered" };
+        return { kind: "duplicate", previous };
+      }
       return {
         kind: "holder-changed",
         lease: leaseFailure?.item ? leaseFromItem(leaseFailure.item) : undefined,

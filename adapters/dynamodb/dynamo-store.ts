@@ -1,4 +1,5 @@
 import type { DispatchStore, JobStore, RunStore, SweepStore } from "#core/ports.ts";
+import { raiseTransientErrors } from "../aws/transient-errors.ts";
 import { createDispatchWrites } from "./dispatch-writes.ts";
 import { createJobRepository } from "./job-repository.ts";
 import { createRunWrites } from "./run-writes.ts";
@@ -13,8 +14,12 @@ export interface DynamoStore {
   readonly sweep: SweepStore;
 }
 
-/** Every port of the run engine, over one DynamoDB table. */
+/**
+ * Every port of the run engine, over one DynamoDB table. Failures a retry may fix reach the core as
+ * TransientError (the core retries them within each step's budget).
+ */
 export function createDynamoStore(table: TableContext): DynamoStore {
+  raiseTransientErrors(table.client, "dynamodb");
   return {
     table,
     jobs: createJobRepository(table),

@@ -24,9 +24,6 @@ import { keys, sweepShardOf, ttlAfterDays } from "./keys.ts";
 /** How long a lease item outlives its last use before TTL may collect it (job deleted, say). */
 const LEASE_GC_DAYS = 30;
 
-/** A free lease that still has a pending fire is looked at again after this long. */
-export const DRAIN_GRACE_MS = 30_000;
-
 /** The lease is free: never held, or released. */
 export const LEASE_IS_FREE = "attribute_not_exists(#holderRunId)";
 
@@ -57,29 +54,33 @@ function leaseUpdate(
 }
 
 /**
- * Acquires a free lease for a new run. A drain acquires only while its buffer is still the pending
- * one, and consumes it.
+ * Acquires a free lease for a new (queued) run. The queued run's lease lasts until its start
+ * deadline (DESIGN invariant 9: waiting is not dying); the heartbeat lease begins with the turn.
+ * Its sweep time is when the sweeper should check that the turn began (and hand it off again if
+ * not). The acquisition requires the pending fire to be exactly `consumePending` (and consumes it),
+ * or nothing pending at all — so the run's count of coalesced fires is the count it took off the
+ * lease, never a stale one.
  */
 export function acquireLease(params: {
   jobId: string;
   runId: string;
   fireKey: string;
   nowMs: number;
-  leaseSeconds: number;
-  drainBufferId?: string;
+  startDeadlineAt: number;
+  firstCheckAt: number;
+  consumePending?: { readonly bufferId: string; readonly count: number };
 }): LeaseUpdate {
-  const expiresAt = params.nowMs + params.leaseSeconds * 1000;
-  const consumePending = params.drainBufferId
+  const consume = params.consumePending
     ? ", #pendingBufferId, #pendingCount, #pendingFirstScheduledAt, #pendingLastScheduledAt"
     : "";
   const update =
     "SET #jobId = :jobId, #type = :type, #holderRunId = :runId, #token = if_not_exists(#token, :zero) + :one, " +
-    "#acquiredAt = :now, #expiresAt = :expiresAt, #heartbeatAt = :now, #holderFireKey = :fireKey, " +
-    "#sweepShard = :shard, #sweepAt = :expiresAt, #ttl = :ttl " +
-    `REMOVE #stopRequestedAt, #stopRequestedBy, #phase, #phaseDeadlineAt, #releasedAt${consumePending}`;
-  const condition = params.drainBufferId
-    ? `${LEASE_IS_FREE} AND #pendingBufferId = :bufferId`
-    : LEASE_IS_FREE;
+    "#acquiredAt = :now, #expiresAt = :startDeadlineAt, #startDeadlineAt = :startDeadlineAt, " +
+    "#holderFireKey = :fireKey, #sweepShard = :shard, #sweepAt = :firstCheckAt, #ttl = :ttl " +
+    `REMOVE #heartbeatAt, #stopRequestedAt, #stopRequestedBy, #phase, #phaseDeadlineAt, #releasedAt${consume}`;
+  const condition = params.consumePending
+    ? `${LEASE_IS_FREE} AND #pendingBufferId = :bufferId AND #pendingCount = :count`
+    : `${LEASE_IS_FREE} AND attribute_not_exists(#pendingBufferId)`;
   return leaseUpdate(params.jobId, update, condition, {
     ":jobId": params.jobId,
     ":type": "lease",
@@ -87,11 +88,13 @@ export function acquireLease(params: {
     ":zero": 0,
     ":one": 1,
     ":now": params.nowMs,
-    ":expiresAt": expiresAt,
+    ":startDeadlineAt": params.startDeadlineAt,
+    ":firstCheckAt": Math.min(params.firstCheckAt, params.startDeadlineAt),
     ":fireKey": params.fireKey,
     ":shard": sweepShardOf(params.jobId),
-    ":ttl": ttlAfterDays(expiresAt, LEASE_GC_DAYS),
-    ":bufferId": params.drainBufferId,
+    ":ttl": ttlAfterDays(params.startDeadlineAt, LEASE_GC_DAYS),
+    ":bufferId": params.consumePending?.bufferId,
+    ":count": params.consumePending?.count,
   });
 }
 
@@ -107,13 +110,15 @@ export function renewLease(params: {
   leaseSeconds: number;
   phaseDeadlineAt: number;
   phase?: string;
+  /** Beginning a queued run: only while its lease (its start deadline) has not expired. */
+  requireUnexpired?: boolean;
 }): LeaseUpdate {
   const expiresAt = params.nowMs + params.leaseSeconds * 1000;
   const setPhase = params.phase ? ", #phase = :phase" : "";
   return leaseUpdate(
     params.jobId,
     `SET #expiresAt = :expiresAt, #heartbeatAt = :now, #phaseDeadlineAt = :phaseDeadlineAt, #sweepAt = :sweepAt, #ttl = :ttl${setPhase}`,
-    LEASE_IS_HELD_BY_RUN,
+    params.requireUnexpired ? `${LEASE_IS_HELD_BY_RUN} AND #expiresAt >= :now` : LEASE_IS_HELD_BY_RUN,
     {
       ":runId": params.runId,
       ":token": params.token,
@@ -128,9 +133,9 @@ export function renewLease(params: {
 }
 
 /**
- * Gives the lease back. A pending fire stays on it; the lease stays in the sweep index until
- * `settleLease` (or the sweeper) has drained or dropped it, so a crash right after the release
- * cannot strand a buffered fire.
+ * Gives the lease back. A pending fire stays on it, and the lease stays in the sweep index, due at
+ * once: the next sweep drains the pending fire (or `settleLease` takes a lease with nothing pending
+ * out of the index), so a crash right after the release cannot strand a buffered fire.
  */
 export function releaseLease(params: {
   jobId: string;
@@ -142,9 +147,9 @@ export function releaseLease(params: {
 }): LeaseUpdate {
   return leaseUpdate(
     params.jobId,
-    "SET #releasedAt = :now, #lastHolderRunId = :runId, #sweepAt = :drainAt, #ttl = :ttl " +
+    "SET #releasedAt = :now, #lastHolderRunId = :runId, #sweepAt = :now, #ttl = :ttl " +
       "REMOVE #holderRunId, #expiresAt, #heartbeatAt, #acquiredAt, #holderFireKey, #phase, #phaseDeadlineAt, " +
-      "#stopRequestedAt, #stopRequestedBy",
+      "#stopRequestedAt, #stopRequestedBy, #startDeadlineAt",
     params.overdue
       ? `${LEASE_IS_HELD_BY_RUN} AND ${holderOverdueCondition(params.overdue)}`
       : LEASE_IS_HELD_BY_RUN,
@@ -152,13 +157,15 @@ export function releaseLease(params: {
       ":runId": params.runId,
       ":token": params.token,
       ":now": params.nowMs,
-      ":drainAt": params.nowMs + DRAIN_GRACE_MS,
       ":ttl": ttlAfterDays(params.nowMs, LEASE_GC_DAYS),
     },
   );
 }
 
-/** Hands the lease from an overdue run straight to its retry, incrementing the token. */
+/**
+ * Hands the lease from an overdue run straight to its retry (queued, like any new run: its lease
+ * lasts until its start deadline), incrementing the token.
+ */
 export function handOverLease(params: {
   jobId: string;
   fromRunId: string;
@@ -166,15 +173,15 @@ export function handOverLease(params: {
   toRunId: string;
   fireKey: string;
   nowMs: number;
-  leaseSeconds: number;
+  startDeadlineAt: number;
+  firstCheckAt: number;
   overdue: HolderOverdue;
 }): LeaseUpdate {
-  const expiresAt = params.nowMs + params.leaseSeconds * 1000;
   return leaseUpdate(
     params.jobId,
-    "SET #holderRunId = :toRunId, #token = #token + :one, #acquiredAt = :now, #expiresAt = :expiresAt, " +
-      "#heartbeatAt = :now, #holderFireKey = :fireKey, #sweepAt = :expiresAt, #ttl = :ttl " +
-      "REMOVE #phase, #phaseDeadlineAt, #stopRequestedAt, #stopRequestedBy",
+    "SET #holderRunId = :toRunId, #token = #token + :one, #acquiredAt = :now, #expiresAt = :startDeadlineAt, " +
+      "#startDeadlineAt = :startDeadlineAt, #holderFireKey = :fireKey, #sweepAt = :firstCheckAt, #ttl = :ttl " +
+      "REMOVE #heartbeatAt, #phase, #phaseDeadlineAt, #stopRequestedAt, #stopRequestedBy",
     `${LEASE_IS_HELD_BY_RUN} AND ${holderOverdueCondition(params.overdue)}`,
     {
       ":runId": params.fromRunId,
@@ -182,10 +189,29 @@ export function handOverLease(params: {
       ":toRunId": params.toRunId,
       ":one": 1,
       ":now": params.nowMs,
-      ":expiresAt": expiresAt,
+      ":startDeadlineAt": params.startDeadlineAt,
+      ":firstCheckAt": Math.min(params.firstCheckAt, params.startDeadlineAt),
       ":fireKey": params.fireKey,
-      ":ttl": ttlAfterDays(expiresAt, LEASE_GC_DAYS),
+      ":ttl": ttlAfterDays(params.startDeadlineAt, LEASE_GC_DAYS),
     },
+  );
+}
+
+/**
+ * The sweeper handed a queued run off again: the next check is at `nextCheckAt` — while the run
+ * still holds the lease with `token` and has not begun (a begun run's lease has a phase).
+ */
+export function recordHandoffOnLease(params: {
+  jobId: string;
+  runId: string;
+  token: number;
+  nextCheckAt: number;
+}): LeaseUpdate {
+  return leaseUpdate(
+    params.jobId,
+    "SET #sweepAt = :nextCheckAt",
+    `${LEASE_IS_HELD_BY_RUN} AND attribute_not_exists(#phase)`,
+    { ":runId": params.runId, ":token": params.token, ":nextCheckAt": params.nextCheckAt },
   );
 }
 

@@ -87,9 +87,10 @@ function fencedFailure(
  * The run-item update that ends a run: status, end time, outcome fields, the last phase's outcome,
  * and a TTL counted from the end so the record lives `historyRetentionDays` from then.
  */
-export function endRunClauses(end: RunEnd, nowMs: number, historyRetentionDays: number) {
+export function endRunClauses(end: RunEnd, nowMs: number, historyRetentionDays: number, attemptId: string) {
   const { clauses, values } = setClauses({
     status: end.status,
+    endAttemptId: attemptId,
     endedAt: nowMs,
     error: end.error,
     diagnostic: end.diagnostic,
@@ -173,13 +174,14 @@ export function createRunWrites(table: TableContext): RunStore {
             leaseSeconds: options.leaseSeconds,
             phaseDeadlineAt: options.setupDeadlineAt,
             phase: "setup",
+            requireUnexpired: true,
           }),
         ),
         runUpdate(
           table,
           fence,
           "SET #status = :running, #startedAt = :now, #leaseToken = :token, #phase = :setup, " +
-            "#phases = :phases, #plugins = :plugins, #lastHeartbeatAt = :now",
+            "#phases = :phases, #plugins = :plugins, #lastHeartbeatAt = :now, #beginAttemptId = :attemptId",
           "#status = :queued",
           {
             ":running": "running",
@@ -189,10 +191,15 @@ export function createRunWrites(table: TableContext): RunStore {
             ":setup": "setup" satisfies PhaseName,
             ":phases": { setup: { startedAt: options.nowMs, deadlineAt: options.setupDeadlineAt } },
             ":plugins": pluginMap(options.plugins),
+            ":attemptId": options.attemptId,
           },
         ),
       ]);
-      return outcome.committed ? { kind: "ok" } : fencedFailure(outcome.failedConditions);
+      if (outcome.committed) return { kind: "ok" };
+      // A retry whose first attempt was applied (but reported failure) finds the run begun by itself.
+      const run = outcome.failedConditions[1]?.item;
+      if (run?.beginAttemptId === options.attemptId) return { kind: "ok" };
+      return fencedFailure(outcome.failedConditions);
     },
 
     async recordProgress(fence, change, options) {
@@ -244,7 +251,7 @@ export function createRunWrites(table: TableContext): RunStore {
     },
 
     async finishRun(fence, end, options) {
-      const ending = endRunClauses(end, options.nowMs, options.historyRetentionDays);
+      const ending = endRunClauses(end, options.nowMs, options.historyRetentionDays, options.attemptId);
       const outcome = await transactWrite(table.client, [
         leaseItem(table, releaseLease({ ...fence, nowMs: options.nowMs })),
         runUpdate(
@@ -258,6 +265,8 @@ export function createRunWrites(table: TableContext): RunStore {
         statsUpdate(table, options.statsBefore, options.statsAfter),
       ]);
       if (outcome.committed) return { kind: "ok" };
+      // A retry whose first attempt was applied (but reported failure) finds the run ended by itself.
+      if (outcome.failedConditions[1]?.item?.endAttemptId === options.attemptId) return { kind: "ok" };
       if (!outcome.failedConditions[0] && !outcome.failedConditions[1]) return { kind: "stats-conflict" };
       return fencedFailure(outcome.failedConditions);
     },

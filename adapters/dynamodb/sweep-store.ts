@@ -9,7 +9,7 @@ import type { SweepStore } from "#core/ports.ts";
 import { conditionalUpdate, updateSpec } from "./conditional-update.ts";
 import { attributeNames, attributeValues, toItem } from "./expressions.ts";
 import { allSweepShards, keys } from "./keys.ts";
-import { handOverLease, releaseLease } from "./lease-expressions.ts";
+import { handOverLease, recordHandoffOnLease, releaseLease } from "./lease-expressions.ts";
 import { getLease, getRun, getStats } from "./reads.ts";
 import { leaseFromItem, plain, runToItem } from "./records.ts";
 import { endRunClauses, settleLease, statsUpdate } from "./run-writes.ts";
@@ -54,20 +54,22 @@ export function createSweepStore(table: TableContext): SweepStore {
     async endRunBySweeper(run, end, options) {
       const items: TransactWriteItem[] = [];
       const { token, overdue } = options.lease;
-      const leaseUpdate = options.retryRun
+      const retry = options.retry;
+      const leaseUpdate = retry
         ? handOverLease({
             jobId: run.jobId,
             fromRunId: run.runId,
             token,
-            toRunId: options.retryRun.runId,
-            fireKey: options.retryRun.fireKey,
+            toRunId: retry.run.runId,
+            fireKey: retry.run.fireKey,
             nowMs: options.nowMs,
-            leaseSeconds: options.leaseSeconds,
+            startDeadlineAt: retry.run.startDeadlineAt ?? options.nowMs,
+            firstCheckAt: retry.firstCheckAt,
             overdue,
           })
         : releaseLease({ jobId: run.jobId, runId: run.runId, token, nowMs: options.nowMs, overdue });
       items.push({ Update: { TableName: table.tableName, ...leaseUpdate } });
-      const ending = endRunClauses(end, options.nowMs, options.historyRetentionDays);
+      const ending = endRunClauses(end, options.nowMs, options.historyRetentionDays, options.attemptId);
       const condition = "#status IN (:queued, :running)";
       items.push({
         Update: {
@@ -84,11 +86,11 @@ export function createSweepStore(table: TableContext): SweepStore {
         },
       });
       items.push(statsUpdate(table, options.statsBefore, options.statsAfter));
-      if (options.retryRun) {
+      if (retry) {
         items.push({
           Put: {
             TableName: table.tableName,
-            Item: runToItem(options.retryRun, options.historyRetentionDays),
+            Item: runToItem(retry.run, options.historyRetentionDays),
             ConditionExpression: "attribute_not_exists(#pk)",
             ExpressionAttributeNames: { "#pk": "pk" },
           },
@@ -96,9 +98,36 @@ export function createSweepStore(table: TableContext): SweepStore {
       }
       const outcome = await transactWrite(table.client, items);
       if (outcome.committed) return { kind: "ended" };
+      // A retry whose first attempt was applied (but reported failure) finds the run ended by itself.
+      if (outcome.failedConditions[1]?.item?.endAttemptId === options.attemptId) return { kind: "ended" };
       const parts = ["lease", "run", "stats", "retry-run"] as const;
       const failedAt = outcome.failedConditions.findIndex((failure) => failure !== undefined);
       return { kind: "conflict", on: parts[failedAt] ?? "run" };
+    },
+
+    async recordHandoff(run, options) {
+      const lease = recordHandoffOnLease({
+        jobId: run.jobId,
+        runId: run.runId,
+        token: options.token,
+        nextCheckAt: options.nextCheckAt,
+      });
+      if (!options.handedOff) return (await conditionalUpdate(table, lease)).applied;
+      const outcome = await transactWrite(table.client, [
+        { Update: { TableName: table.tableName, ...lease } },
+        {
+          Update: {
+            TableName: table.tableName,
+            ...updateSpec(
+              keys.run(run.jobId, run.runId),
+              "SET #lastHandoffAt = :now ADD #handoffs :one",
+              "#status = :queued",
+              { ":now": options.nowMs, ":one": 1, ":queued": "queued" },
+            ),
+          },
+        },
+      ]);
+      return outcome.committed;
     },
 
     async postponeSweep(jobId, expectedBufferId, sweepAt) {

@@ -124,7 +124,7 @@ export const a2aHarness: Harness<A2aOptions> = {
             `A2A agent at ${options.url} put task ${task.id} in state ${task.status.state} (${statusText(task) || "no message"}); a scheduled turn cannot answer, so the task was cancelled.`,
           );
         }
-        await abortableDelay(options.pollIntervalMs, turn.signal);
+        await abortableDelay(options.pollIntervalMs, turn.signal, input.clock);
         task = parseAnswer(
           options.url,
           "tasks/get",

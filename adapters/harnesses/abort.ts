@@ -1,3 +1,5 @@
+import { type Clock, sleep, systemClock } from "#core/clock.ts";
+
 /** A signal that also aborts after a delay; `dispose` clears the timer once the work is done. */
 export interface BoundedSignal {
   readonly signal: AbortSignal;
@@ -14,7 +16,12 @@ export class DeadlineReachedError extends Error {
  * {@link DeadlineReachedError} carrying `timeoutMessage`), whichever comes first. A non-positive
  * timeout aborts at once.
  */
-export function boundedSignal(parent: AbortSignal, timeoutMs: number, timeoutMessage: string): BoundedSignal {
+export function boundedSignal(
+  parent: AbortSignal,
+  timeoutMs: number,
+  timeoutMessage: string,
+  clock: Clock = systemClock,
+): BoundedSignal {
   const controller = new AbortController();
   const abortFromParent = () => controller.abort(parent.reason);
   if (parent.aborted) {
@@ -22,14 +29,13 @@ export function boundedSignal(parent: AbortSignal, timeoutMs: number, timeoutMes
     return { signal: controller.signal, dispose() {} };
   }
   parent.addEventListener("abort", abortFromParent, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DeadlineReachedError(timeoutMessage)),
-    Math.max(0, timeoutMs),
+  const cancel = clock.setTimer(Math.max(0, timeoutMs), () =>
+    controller.abort(new DeadlineReachedError(timeoutMessage)),
   );
   return {
     signal: controller.signal,
     dispose() {
-      clearTimeout(timer);
+      cancel();
       parent.removeEventListener("abort", abortFromParent);
     },
   };
@@ -42,11 +48,13 @@ export function boundedSignal(parent: AbortSignal, timeoutMs: number, timeoutMes
 export function boundedTurnSignal(input: {
   readonly signal: AbortSignal;
   readonly deadlineAt: number;
+  readonly clock: Clock;
 }): BoundedSignal {
   return boundedSignal(
     input.signal,
-    input.deadlineAt - Date.now(),
+    input.deadlineAt - input.clock.now(),
     `the turn's deadline (${new Date(input.deadlineAt).toISOString()}) was reached`,
+    input.clock,
   );
 }
 
@@ -92,20 +100,7 @@ export function raceWithSignal<T>(work: Promise<T>, signal: AbortSignal): Promis
   });
 }
 
-/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) {
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+/** Waits `ms` on `clock`; rejects with the signal's reason as soon as it aborts. */
+export function abortableDelay(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  return sleep(clock, ms, signal);
 }

@@ -83,7 +83,7 @@ export const demoHarness: Harness<DemoOptions> = {
         blockEventLoop(options.blockEventLoopMs);
       }
       if (options.delayMs > 0) {
-        await abortableDelay(options.delayMs, signal);
+        await abortableDelay(options.delayMs, signal, input.clock);
       }
       const toolResults = await callRequestedTools(input, signal);
 

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { SecretResolver } from "./secrets.ts";
 import type { AgentTool } from "./tool.ts";
@@ -30,8 +31,10 @@ export interface HarnessTurnInput<Options = unknown> {
    * grace period to return what it has (throw HarnessAbortedError with the partial output).
    */
   readonly signal: AbortSignal;
-  /** Epoch ms by which the harness must have returned. */
+  /** Epoch ms (on `clock`) by which the harness must have returned. */
   readonly deadlineAt: number;
+  /** The turn's clock: a harness waits on its timers, so tests and simulations can move time. */
+  readonly clock: Clock;
   readonly secrets: SecretResolver;
   readonly log: Logger;
 }

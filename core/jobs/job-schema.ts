@@ -2,7 +2,12 @@ import { z } from "zod";
 import type { ValidationIssue } from "../errors.ts";
 import { toValidationIssues } from "../validation.ts";
 import type { AgentCatalog } from "./catalog.ts";
-import { parseScheduleExpression, ScheduleExpressionError } from "./schedule-expression.ts";
+import {
+  parseScheduleExpression,
+  type ScheduleExpression,
+  ScheduleExpressionError,
+} from "./schedule-expression.ts";
+import { defaultStartDeadlineSeconds } from "./start-deadline.ts";
 import { checkTimeBudget, LAMBDA_MAX_TIMEOUT_SECONDS } from "./time-budget.ts";
 
 export const OVERLAP_POLICIES = ["skip", "buffer-one", "replace"] as const;
@@ -80,6 +85,12 @@ const baseJobSchema = z.strictObject({
     }),
   maxRunSeconds: z.number().int().min(1).max(LAMBDA_MAX_TIMEOUT_SECONDS).optional(),
   leaseSeconds: z.number().int().min(15).max(900).default(JOB_DEFAULTS.leaseSeconds),
+  /**
+   * How long a fire may wait for its turn to begin (from its scheduled time; for a buffered fire,
+   * from when the job freed). Past it a fire that arrives ends as `missed` and a queued run as
+   * `not-started`, with the reason. Default: the schedule's period, between 2 and 15 minutes.
+   */
+  startDeadlineSeconds: z.number().int().min(60).max(86_400).optional(),
   overlap: z.enum(OVERLAP_POLICIES).default(JOB_DEFAULTS.overlap),
   retryOnStall: z.number().int().min(0).max(3).default(JOB_DEFAULTS.retryOnStall),
   historyRetentionDays: z.number().int().min(1).max(3650).default(JOB_DEFAULTS.historyRetentionDays),
@@ -101,7 +112,8 @@ const baseJobSchema = z.strictObject({
 type ParsedJob = z.output<typeof baseJobSchema>;
 
 /** A job definition after validation, with every default filled in and every budget resolved. */
-export interface JobDefinition extends Omit<ParsedJob, "timeouts" | "maxRunSeconds"> {
+export interface JobDefinition
+  extends Omit<ParsedJob, "timeouts" | "maxRunSeconds" | "startDeadlineSeconds"> {
   readonly timeouts: {
     readonly setupSeconds: number;
     readonly runtimePluginsSeconds: number;
@@ -109,6 +121,7 @@ export interface JobDefinition extends Omit<ParsedJob, "timeouts" | "maxRunSecon
     readonly finalizeSeconds: number;
   };
   readonly maxRunSeconds: number;
+  readonly startDeadlineSeconds: number;
 }
 
 /** The job as a user writes it (jobs.json): only id, schedule and agent are required. */
@@ -168,7 +181,9 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
   return { ok: true, job: { ...job, ...resolved } };
 }
 
-function resolveBudgets(job: ParsedJob): Pick<JobDefinition, "timeouts" | "maxRunSeconds"> {
+function resolveBudgets(
+  job: ParsedJob,
+): Pick<JobDefinition, "timeouts" | "maxRunSeconds" | "startDeadlineSeconds"> {
   const pluginSum = job.plugins.reduce((sum, plugin) => sum + plugin.timeoutSeconds, 0);
   const runtimePluginsSeconds =
     job.timeouts.runtimePluginsSeconds ??
@@ -180,7 +195,17 @@ function resolveBudgets(job: ParsedJob): Pick<JobDefinition, "timeouts" | "maxRu
       timeouts.runtimePluginsSeconds +
       timeouts.agentTurnSeconds +
       timeouts.finalizeSeconds;
-  return { timeouts, maxRunSeconds };
+  const startDeadlineSeconds =
+    job.startDeadlineSeconds ?? defaultStartDeadlineSeconds(tryParse(job.schedule));
+  return { timeouts, maxRunSeconds, startDeadlineSeconds };
+}
+
+function tryParse(schedule: string): ScheduleExpression | undefined {
+  try {
+    return parseScheduleExpression(schedule);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkSchedule(schedule: string, path = "schedule"): ValidationIssue[] {

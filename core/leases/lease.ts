@@ -20,7 +20,13 @@ export interface LeaseState {
   readonly holderRunId?: string;
   readonly acquiredAt?: number;
   readonly expiresAt?: number;
+  /** Renewed by the running turn's heartbeats; absent while the run is queued. */
   readonly heartbeatAt?: number;
+  /**
+   * While the holder is queued: when it must have begun. The queued run's lease expires then —
+   * waiting for a turn is not dying (DESIGN invariant 9).
+   */
+  readonly startDeadlineAt?: number;
   readonly phase?: PhaseName;
   readonly phaseDeadlineAt?: number;
   /** Set by a `replace` fire; the holder sees it at its next heartbeat and stops. */
@@ -32,6 +38,11 @@ export interface LeaseState {
 
 export function isHeld(lease: LeaseState | undefined): lease is LeaseState & { holderRunId: string } {
   return lease?.holderRunId !== undefined;
+}
+
+/** The holder has not begun yet (no turn has written a phase): it is a queued run. */
+export function holderIsQueued(lease: LeaseState): boolean {
+  return isHeld(lease) && lease.phase === undefined;
 }
 
 export function isExpired(lease: LeaseState, nowMs: number): boolean {

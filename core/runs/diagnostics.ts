@@ -86,18 +86,6 @@ export function diagnoseAbandoned(
   nowMs: number,
   takenOverBy?: string,
 ): Diagnosis {
-  if (run.status === "queued") {
-    return {
-      error: {
-        class: "RunAbandonedError",
-        message: "never started: no turn picked it up before its lease expired",
-      },
-      diagnostic:
-        `run ${run.runId} was queued at ${describeTime(run.createdAt)} but no turn started it before its lease expired` +
-        `${takenOverBy ? ` and run ${takenOverBy} took the job over` : ""}. ` +
-        "Next: check the turns queue's dead-letter queue and the turn function's errors and throttles.",
-    };
-  }
   const phase = run.phase;
   const plugins = phase === "runtime-plugins" ? pluginFacts(run) : { text: "" };
   const lastHeard = lease?.holderRunId === run.runId ? lease.heartbeatAt : run.lastHeartbeatAt;
@@ -125,9 +113,11 @@ export function diagnoseAbandoned(
 }
 
 /**
- * A run found past its hard ceiling (`maxRunSeconds`) and never recorded as ended: its process was
- * stopped from outside (Lambda's timeout, the local runtime's kill) — typically a blocked event loop
- * (field report 2). Says so, with where it was.
+ * A run found past its hard ceiling (`maxRunSeconds`) that never recorded an end, though its lease
+ * still covered the ceiling: it did not stop itself there. Either its event loop was blocked (field
+ * report 2 — a blocked turn cannot stop itself, and Lambda's timeout ends it) or its process was
+ * lost near the end (a crash, a runtime outage). Says so, with where it was and when it was last
+ * heard from — and does not blame the budget.
  */
 export function diagnoseCeiling(
   run: RunRecord,
@@ -139,15 +129,57 @@ export function diagnoseCeiling(
     lease.phaseDeadlineAt !== undefined && lease.phaseDeadlineAt < nowMs
       ? diagnoseStall(run, lease, nowMs)
       : diagnoseAbandoned(run, lease, nowMs);
+  const lastHeard = lease.holderRunId === run.runId ? lease.heartbeatAt : run.lastHeartbeatAt;
   return {
     error: {
       ...where.error,
       class: "RunCeilingExceededError",
-      message: `exceeded its ${maxRunSeconds}s ceiling (maxRunSeconds) in phase ${run.phase ?? "(none)"} and was stopped from outside`,
+      message: `passed its ${maxRunSeconds}s ceiling (maxRunSeconds) in phase ${run.phase ?? "(none)"} without stopping itself`,
     },
     diagnostic:
       `run ${run.runId} started ${run.startedAt !== undefined ? describeTime(run.startedAt) : "?"} and passed its ${maxRunSeconds}s ceiling ` +
-      "without recording an end: its process was stopped by the function timeout (a turn that blocks its event loop cannot stop itself). " +
+      `without recording an end; it was last heard from ${lastHeard !== undefined ? describeTime(lastHeard) : "at its start"}. ` +
+      "A turn whose event loop is blocked cannot stop itself (the function's timeout ends it), and a process lost near its end looks the same. " +
       where.diagnostic,
+  };
+}
+
+/** What the turns queue held when a run could not start: its approximate counts. */
+export interface TurnsBacklog {
+  readonly waiting: number;
+  readonly inFlight: number;
+}
+
+/**
+ * A queued run that no turn began before its start deadline (DESIGN invariant 9): says how long it
+ * waited, how often it was handed off, and what the turns queue looked like — a backlog (the turn
+ * function is saturated) or an idle queue (the handoffs were lost, or the turn fails before it can
+ * begin a run) — and what to do about either.
+ */
+export function diagnoseNotStarted(
+  run: RunRecord,
+  nowMs: number,
+  backlog: TurnsBacklog | undefined,
+): Diagnosis {
+  const deadline = run.startDeadlineAt ?? nowMs;
+  const window = describeDuration(Math.max(0, deadline - run.createdAt));
+  const handoffs = run.handoffs ?? 1;
+  const queue = backlog
+    ? `turns queue: ${backlog.waiting} message${backlog.waiting === 1 ? "" : "s"} waiting, ${backlog.inFlight} in flight`
+    : "turns queue: unknown";
+  const next =
+    backlog === undefined
+      ? "Next: look at the turns queue's depth and age and the turn function's errors and throttles."
+      : backlog.waiting > 0
+        ? "Next: the turn function is saturated — raise its maximum concurrency (and the account's), spread the jobs' schedules, or give the job a longer startDeadlineSeconds."
+        : "Next: the turns queue is idle, so the handoffs were lost or the turn fails before it begins a run — check the turn function's errors and throttles and the turns dead-letter queue.";
+  return {
+    error: {
+      class: "RunNotStartedError",
+      message: `not started within ${window}: ${queue}`,
+    },
+    diagnostic:
+      `run ${run.runId} was queued at ${describeTime(run.createdAt)} and handed to the turns queue ${handoffs} time${handoffs === 1 ? "" : "s"}, ` +
+      `but no turn began it before its start deadline ${describeTime(deadline)} (${window} after it was queued); ${queue}. ${next}`,
   };
 }

@@ -13,6 +13,8 @@ export const RUN_STATUSES = [
   "timed-out",
   "abandoned",
   "cancelled",
+  /** Queued, but no turn began it before its start deadline (DESIGN invariant 9). */
+  "not-started",
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type TerminalRunStatus = Exclude<RunStatus, "queued" | "running">;
@@ -23,6 +25,8 @@ export const FAILURE_STATUSES: ReadonlySet<RunStatus> = new Set([
   "stalled",
   "timed-out",
   "abandoned",
+  // The job did not do its work: its operators must hear of it like of any other failure.
+  "not-started",
 ]);
 
 export function isActiveStatus(status: RunStatus): boolean {
@@ -101,11 +105,24 @@ export interface RunRecord {
   readonly toolCalls?: number;
   readonly lastHeartbeatAt?: number;
   readonly stopRequestedAt?: number;
+  /** A queued run must begin by then, or it ends `not-started` (DESIGN invariant 9). */
+  readonly startDeadlineAt?: number;
+  /** Times the run was handed to the turns queue (the sweeper re-hands-off a run still queued). */
+  readonly handoffs?: number;
+  readonly lastHandoffAt?: number;
+  /** The turn attempt that began the run: a retried begin recognises its own earlier success. */
+  readonly beginAttemptId?: string;
+  /** The attempt (the turn's finish, or a sweep) that ended the run, for the same reason. */
+  readonly endAttemptId?: string;
 }
 
-export type FireOutcome = "run" | "skipped" | "buffered" | "rejected";
+export type FireOutcome = "run" | "skipped" | "buffered" | "rejected" | "missed";
 
-export type FireReason = "busy" | "replace" | "unknown-job" | "invalid-job" | "job-disabled";
+/**
+ * Why a fire ended as it did: `busy`/`replace` (skipped or buffered), `unknown-job`/`invalid-job`/
+ * `job-disabled` (rejected), `late` (missed: it arrived after its start deadline).
+ */
+export type FireReason = "busy" | "replace" | "unknown-job" | "invalid-job" | "job-disabled" | "late";
 
 /** What became of one fire (DESIGN invariant 4): exactly one of these per fire key. */
 export interface FireRecord {
@@ -124,4 +141,6 @@ export interface FireRecord {
   readonly holderRunId?: string;
   readonly holderSince?: number;
   readonly issues?: readonly ValidationIssue[];
+  /** The dispatch attempt that wrote this record: a retried write recognises its own first attempt. */
+  readonly attemptId?: string;
 }

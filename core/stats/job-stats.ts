@@ -21,6 +21,8 @@ export interface JobStats {
   readonly firesSkipped: number;
   readonly firesBuffered: number;
   readonly firesRejected: number;
+  /** Fires that came after their start deadline and were not run. */
+  readonly firesMissed: number;
 }
 
 export function emptyStats(jobId: string): JobStats {
@@ -34,6 +36,7 @@ export function emptyStats(jobId: string): JobStats {
     firesSkipped: 0,
     firesBuffered: 0,
     firesRejected: 0,
+    firesMissed: 0,
   };
 }
 

@@ -1,32 +1,40 @@
 import type { HarnessTurnResult } from "../agents/harness.ts";
-import { LeaseLostError } from "../errors.ts";
-import { JOB_DEFAULTS, type JobDefinition } from "../jobs/job-schema.ts";
+import { deadlineSignal } from "../clock.ts";
+import { LeaseLostError, StoreUnavailableError } from "../errors.ts";
+import { newAttemptId } from "../ids.ts";
+import type { JobDefinition } from "../jobs/job-schema.ts";
+import type { RunSettings } from "../jobs/run-settings.ts";
+import { CEILING_MARGIN_SECONDS } from "../jobs/time-budget.ts";
 import type { Logger } from "../logger.ts";
-import type { RunFence } from "../ports.ts";
+import { METRICS } from "../metric-names.ts";
+import type { RunEnd, RunFence } from "../ports.ts";
+import { retryTransient } from "../retry.ts";
 import { reportRunEnd } from "../runs/report-run-end.ts";
-import type { PhaseOutcome, RunRecord, TerminalRunStatus } from "../runs/run-record.ts";
-import { emptyStats, type JobStats, recordRunOutcome } from "../stats/job-stats.ts";
-import { drainPendingFire } from "../sweep/drain.ts";
+import type { RunRecord } from "../runs/run-record.ts";
+import { type JobStats, recordRunOutcome } from "../stats/job-stats.ts";
+import { writeWithFreshStats } from "../stats/with-fresh-stats.ts";
 import { settleWithin } from "./deadline-signal.ts";
 import type { LeaseKeeper } from "./lease-keeper.ts";
+import { stopAfterLostLease } from "./lost-lease.ts";
 import { summarizeOutput } from "./output-summary.ts";
-import { classifyTurnEnd, type TurnDependencies, type TurnOutcome } from "./run-turn.ts";
+import { PhaseTimeoutError } from "./stop-reasons.ts";
+import type { TurnDependencies } from "./turn-dependencies.ts";
+import { classifyTurnEnd, PHASE_OUTCOME, type TurnOutcome } from "./turn-end.ts";
 import type { TurnProgress } from "./turn-progress.ts";
 
-const PHASE_OUTCOME: Record<TerminalRunStatus, PhaseOutcome> = {
-  succeeded: "ok",
-  failed: "failed",
-  "timed-out": "timed-out",
-  cancelled: "cancelled",
-  stalled: "stalled",
-  abandoned: "abandoned",
-};
+/**
+ * Seconds before the turn function's timeout (maxRunSeconds + CEILING_MARGIN_SECONDS) at which a
+ * turn stops retrying to record its outcome, so it returns before Lambda kills it.
+ */
+const FINISH_RETRY_STOP_BEFORE_TIMEOUT_SECONDS = 5;
 
 /**
  * The finalize phase: written ahead like the others, then the plugins are closed, and the
  * outcome (with a bounded output summary, model, usage), the lease release and the job's stats
- * are written in one fenced transaction. Then a buffered fire is drained, and metrics and a
- * lifecycle event tell operators how it ended.
+ * are written in one fenced transaction. The outcome is decided once and held in memory; writing
+ * it is retried through transient failures until shortly before the function's timeout (DESIGN
+ * invariant 10), so a harness that finished never has its outcome lost to a throttled write.
+ * A pending buffered fire stays on the released lease for the sweeper to drain.
  */
 export async function finalizeRun(
   deps: TurnDependencies,
@@ -34,36 +42,44 @@ export async function finalizeRun(
   params: {
     run: RunRecord;
     job: JobDefinition | undefined;
+    settings: RunSettings;
     fence: RunFence;
     progress: TurnProgress;
     keeper: LeaseKeeper;
     statsBefore: JobStats | undefined;
     result: HarnessTurnResult | undefined;
     failure: unknown;
+    startedAt: number;
     close: () => Promise<void>;
   },
 ): Promise<TurnOutcome> {
-  const { progress, keeper, fence, job } = params;
+  const { progress, fence, settings, close } = params;
   const { status, error, partial } = classifyTurnEnd(params.failure, progress.phase);
-  const finalizeSeconds = job?.timeouts.finalizeSeconds ?? JOB_DEFAULTS.finalizeSeconds;
+  const finalizeSeconds = settings.timeouts.finalizeSeconds;
   try {
     await progress.enter("finalize", finalizeSeconds, PHASE_OUTCOME[status]);
   } catch (caught) {
-    if (!(caught instanceof LeaseLostError)) throw caught;
-    keeper.stop();
-    await params.close();
-    log.warn("lease lost before finalize: writing nothing over the new holder");
-    return { kind: "lease-lost" };
+    if (caught instanceof LeaseLostError) return stopAfterLostLease(log, close, "before finalize");
+    if (!(caught instanceof StoreUnavailableError)) throw caught;
+    // Still try to record the outcome: that write retries for longer.
+    log.warn("could not write the finalize phase ahead; recording the outcome anyway", {
+      error: caught.message,
+    });
   }
   // Closing plugins may hang like starting them can; it gets half the finalize budget.
-  await settleWithin(params.close(), AbortSignal.timeout((finalizeSeconds * 1000) / 2)).catch(
-    (caught: unknown) => log.warn("closing plugins did not finish in time", { error: String(caught) }),
+  const closing = deadlineSignal(
+    deps.clock,
+    (finalizeSeconds * 1000) / 2,
+    new PhaseTimeoutError("finalize", finalizeSeconds),
   );
+  await settleWithin(deps.clock, close(), closing.signal)
+    .catch((caught: unknown) => log.warn("closing plugins did not finish in time", { error: String(caught) }))
+    .finally(closing.clear);
 
   const produced = params.result ?? partial;
-  const end = {
+  const end: RunEnd = {
     status,
-    phaseOutcome: { phase: "finalize" as const, outcome: "ok" as const },
+    phaseOutcome: { phase: "finalize", outcome: "ok" },
     error,
     output: produced?.output !== undefined ? summarizeOutput(produced.output) : undefined,
     provider: produced?.provider,
@@ -72,42 +88,45 @@ export async function finalizeRun(
     toolCalls: produced?.toolCalls,
     plugins: progress.takeQueuedPlugins(),
   };
-  const window = job?.alarms.failureRateWindow ?? JOB_DEFAULTS.failureRateWindow;
-  let statsBefore = params.statsBefore ?? emptyStats(fence.jobId);
-  let statsAfter: JobStats | undefined;
-  for (let attempt = 0; attempt < 5 && !statsAfter; attempt++) {
-    if (attempt > 0) statsBefore = (await deps.store.getStats(fence.jobId)) ?? emptyStats(fence.jobId);
-    const nowMs = deps.clock.now();
-    const candidate = recordRunOutcome(statsBefore, { status, runId: fence.runId, endedAt: nowMs }, window);
-    const written = await deps.store.finishRun(fence, end, {
-      nowMs,
-      statsBefore,
-      statsAfter: candidate,
-      historyRetentionDays: job?.historyRetentionDays ?? JOB_DEFAULTS.historyRetentionDays,
+  const attemptId = newAttemptId(deps.clock.now());
+  const finishUntil =
+    params.startedAt +
+    (settings.maxRunSeconds + CEILING_MARGIN_SECONDS - FINISH_RETRY_STOP_BEFORE_TIMEOUT_SECONDS) * 1000;
+  let recorded: Awaited<ReturnType<typeof recordOutcome>>;
+  try {
+    recorded = await retryTransient(() => recordOutcome(deps, params, end, attemptId), {
+      clock: deps.clock,
+      step: `run ${fence.runId}: recording its outcome (${status})`,
+      until: finishUntil,
+      onRetry: () => deps.metrics.add(METRICS.transientRetries, 1, "Count", { step: "finish" }),
     });
-    if (written.kind === "ok") statsAfter = candidate;
-    else if (written.kind !== "stats-conflict") {
-      keeper.stop();
-      log.warn("could not record the outcome: the run lost its lease or was ended by the sweeper", {
-        kind: written.kind,
-      });
-      return { kind: "lease-lost" };
-    }
+  } catch (caught) {
+    if (!(caught instanceof StoreUnavailableError)) throw caught;
+    deps.metrics.add(METRICS.storeUnavailable, 1, "Count", { step: "finish" });
+    log.error("could not record the run's outcome: the store stayed unavailable; the sweeper will end it", {
+      status,
+      error: caught.message,
+    });
+    return { kind: "unrecorded", status };
   }
-  keeper.stop();
-  if (!statsAfter)
-    throw new Error(`run ${fence.runId}: the job's stats kept changing while recording its end`);
+  if (recorded.result.kind !== "ok") return stopAfterLostLease(log, close, "recording the outcome");
+  params.keeper.stop();
   progress.endPhaseMetric();
 
-  const { pending } = await deps.store.settleLease(fence.jobId);
-  if (pending) await drainPendingFire(deps, fence.jobId, pending);
+  // Take the free lease out of the sweep index now, unless a fire is pending on it: the sweeper
+  // drains that one (a turn sends nothing to the fires queue, so no invocation chain loops).
+  await retryTransient(() => deps.store.settleLease(fence.jobId), {
+    clock: deps.clock,
+    step: `job ${fence.jobId}: settling the released lease`,
+    until: deps.clock.now() + 5_000,
+  }).catch(() => log.debug("could not settle the released lease now; the sweeper will"));
   await reportRunEnd(deps, {
     jobId: fence.jobId,
     runId: fence.runId,
     status,
     phase: error?.phase,
     reason: error?.message,
-    stats: statsAfter,
+    stats: recorded.statsAfter,
     at: deps.clock.now(),
   });
   const logLine = status === "succeeded" ? log.info.bind(log) : log.warn.bind(log);
@@ -118,4 +137,36 @@ export async function finalizeRun(
     coalescedFires: params.run.coalescedFires,
   });
   return { kind: "ended", status, error };
+}
+
+/** One attempt at the run's end, the lease release and the stats, in one fenced transaction. */
+function recordOutcome(
+  deps: TurnDependencies,
+  params: { fence: RunFence; settings: RunSettings; statsBefore: JobStats | undefined },
+  end: RunEnd,
+  attemptId: string,
+) {
+  const { fence, settings } = params;
+  const nowMs = deps.clock.now();
+  return writeWithFreshStats(
+    () => deps.store.getStats(fence.jobId),
+    fence.jobId,
+    {
+      known: params.statsBefore,
+      next: (before) =>
+        recordRunOutcome(
+          before,
+          { status: end.status, runId: fence.runId, endedAt: nowMs },
+          settings.alarms.failureRateWindow,
+        ),
+    },
+    (statsBefore, statsAfter) =>
+      deps.store.finishRun(fence, end, {
+        nowMs,
+        attemptId,
+        statsBefore,
+        statsAfter,
+        historyRetentionDays: settings.historyRetentionDays,
+      }),
+  );
 }

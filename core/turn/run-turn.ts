@@ -1,56 +1,34 @@
 import { type Harness, HarnessAbortedError, type HarnessTurnResult } from "../agents/harness.ts";
-import type { AgentRegistry } from "../agents/registry.ts";
-import type { SecretResolver } from "../agents/secrets.ts";
-import type { Clock } from "../clock.ts";
-import { formatIssues, HarnessNotRegisteredError, LeaseLostError } from "../errors.ts";
-import type { TurnMessage } from "../fires/fire-message.ts";
-import {
-  JOB_DEFAULTS,
-  type JobDefinition,
-  type JobValidationContext,
-  validateJob,
-} from "../jobs/job-schema.ts";
+import { deadlineSignal } from "../clock.ts";
+import { formatIssues, HarnessNotRegisteredError, LeaseLostError, StoreUnavailableError } from "../errors.ts";
+import { newAttemptId } from "../ids.ts";
+import { type JobDefinition, validateJob } from "../jobs/job-schema.ts";
+import { FALLBACK_RUN_SETTINGS } from "../jobs/run-settings.ts";
 import type { Logger } from "../logger.ts";
 import { METRICS } from "../metric-names.ts";
-import type { LifecycleEvents, MessageQueue, Metrics, RunStore, StoredJob } from "../ports.ts";
-import type { PhaseName, RunError, TerminalRunStatus } from "../runs/run-record.ts";
-import { deadlineSignal, settleWithin } from "./deadline-signal.ts";
+import type { FencedWriteResult, RunFence, StoredJob } from "../ports.ts";
+import { retryTransient } from "../retry.ts";
+import type { TurnMessage } from "../runs/handoff.ts";
+import type { RunRecord } from "../runs/run-record.ts";
+import { settleWithin } from "./deadline-signal.ts";
 import { finalizeRun } from "./finalize-run.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { stopAfterLostLease } from "./lost-lease.ts";
 import { pendingPluginRecords, type StartedPlugins, startPlugins } from "./start-plugins.ts";
-import {
-  JobNotRunnableError,
-  PhaseTimeoutError,
-  PluginInitError,
-  RunCeilingError,
-  RuntimeShutdownError,
-  StopRequestedError,
-} from "./stop-reasons.ts";
+import { JobNotRunnableError, PhaseTimeoutError, RunCeilingError } from "./stop-reasons.ts";
+import type { TurnDependencies } from "./turn-dependencies.ts";
+import { TurnNotBegunError, type TurnOutcome, TurnStoppedError } from "./turn-end.ts";
 import { TurnProgress } from "./turn-progress.ts";
 import { DEFAULT_TURN_TIMING, type TurnTiming } from "./turn-timing.ts";
 
-export interface TurnDependencies {
-  readonly store: RunStore;
-  readonly registry: AgentRegistry;
-  readonly secrets: SecretResolver;
-  /** Buffered fires are drained through the fires queue when the run releases the job. */
-  readonly fires: MessageQueue;
-  readonly clock: Clock;
-  readonly metrics: Metrics;
-  readonly events: LifecycleEvents;
-  readonly log: Logger;
-  readonly validation: JobValidationContext;
-  readonly timing?: TurnTiming;
-  /** Aborted when the process running the turn is shutting down: the run stops and records itself. */
-  readonly shutdownSignal?: AbortSignal;
-}
+export type { TurnDependencies } from "./turn-dependencies.ts";
+export { classifyTurnEnd, TurnNotBegunError, type TurnOutcome, TurnStoppedError } from "./turn-end.ts";
 
-export type TurnOutcome =
-  /** Nothing to do: a redelivered message, a run superseded or already ended. Nothing written. */
-  | { readonly kind: "ignored"; readonly reason: string }
-  /** The run lost its lease mid-turn and stopped without writing over its successor. */
-  | { readonly kind: "lease-lost" }
-  | { readonly kind: "ended"; readonly status: TerminalRunStatus; readonly error?: RunError };
+/**
+ * How long a turn keeps retrying the reads and the write that begin its run before it hands its
+ * message back to the queue (to come back in seconds, not after the queue's visibility timeout).
+ */
+export const BEGIN_BUDGET_MS = 20_000;
 
 /** What a run will do, resolved from the job read fresh at setup (DESIGN invariant 6). */
 type RunPlan =
@@ -63,36 +41,21 @@ type RunPlan =
  * heartbeat; the run stops at its `maxRunSeconds` ceiling, its phase timeout, a lost lease or a
  * `replace` stop request, giving the harness a short grace to return partial output. A run that
  * lost its lease writes nothing more (invariant 2). A redelivered message for a run that already
- * started or ended does nothing.
+ * started or ended does nothing; a run is begun exactly once.
+ *
+ * Every timer the turn starts is stopped before it returns, on every path (invariant 11).
+ *
+ * @throws TurnNotBegunError when the store stayed unavailable before the run could begin — nothing
+ *   was started, and the message should be retried soon.
  */
 export async function runTurn(message: TurnMessage, deps: TurnDependencies): Promise<TurnOutcome> {
   const timing = deps.timing ?? DEFAULT_TURN_TIMING;
   const log = deps.log.child({ jobId: message.jobId, runId: message.runId });
-  const context = await deps.store.loadRunContext(message.jobId, message.runId);
-  const { run, lease } = context;
-  if (!run) return ignore(log, `no run ${message.runId} for job ${message.jobId}`);
-  if (run.status !== "queued")
-    return ignore(log, `run is already ${run.status}; a redelivered turn message does nothing`);
-  if (lease?.holderRunId !== run.runId) {
-    return ignore(
-      log,
-      `run no longer holds the job's lease (held by ${lease?.holderRunId ?? "nobody"}); superseded`,
-    );
-  }
-
-  const plan = resolvePlan(context.job, message.jobId, deps);
+  const began = await beginTurn(message, deps, log);
+  if (began.kind === "ignored") return began;
+  const { run, fence, plan, context, startedAt } = began;
   const job = plan.ok ? plan.job : undefined;
-  const leaseSeconds = job?.leaseSeconds ?? JOB_DEFAULTS.leaseSeconds;
-  const startedAt = deps.clock.now();
-  const fence = { jobId: run.jobId, runId: run.runId, token: lease.token };
-  const setupDeadlineAt = startedAt + (job?.timeouts.setupSeconds ?? JOB_DEFAULTS.setupSeconds) * 1000;
-  const begun = await deps.store.beginRun(fence, {
-    nowMs: startedAt,
-    setupDeadlineAt,
-    leaseSeconds,
-    plugins: job ? pendingPluginRecords(job) : [],
-  });
-  if (begun.kind !== "ok") return ignore(log, `the run could not begin (${begun.kind})`);
+  const settings = job ?? FALLBACK_RUN_SETTINGS;
   deps.metrics.add(METRICS.runsStarted, 1, "Count", { jobId: run.jobId });
   await deps.events
     .publish([
@@ -107,62 +70,149 @@ export async function runTurn(message: TurnMessage, deps: TurnDependencies): Pro
     ])
     .catch((error: unknown) => log.warn("could not publish run.started", { error: String(error) }));
 
-  // The run-level stop: ceiling, lost lease, stop request. Every phase's signal derives from it.
+  // The run-level stop: ceiling, lost lease, store unavailable, stop request, shutdown. Every
+  // phase's signal derives from it.
   const stop = new AbortController();
+  const abortRun = (reason: unknown) => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
   const keeper = new LeaseKeeper(
     deps,
     fence,
-    leaseSeconds,
-    timing.heartbeatIntervalMs(leaseSeconds),
-    (reason) => {
-      if (!stop.signal.aborted) stop.abort(reason);
-    },
+    settings.leaseSeconds,
+    timing.heartbeatIntervalMs(settings.leaseSeconds),
+    abortRun,
   );
-  const progress = new TurnProgress(deps, fence, leaseSeconds, keeper, "setup", setupDeadlineAt, startedAt);
-  keeper.start(setupDeadlineAt);
-  // The ceiling leaves the finalize budget for recording the outcome inside maxRunSeconds.
-  const maxRunSeconds = job?.maxRunSeconds ?? JOB_DEFAULTS.setupSeconds + JOB_DEFAULTS.finalizeSeconds;
-  const finalizeSeconds = job?.timeouts.finalizeSeconds ?? JOB_DEFAULTS.finalizeSeconds;
-  const ceilingAt = startedAt + (maxRunSeconds - finalizeSeconds) * 1000;
-  const ceiling = deadlineSignal(ceilingAt - startedAt, new RunCeilingError(maxRunSeconds));
-  for (const source of [ceiling.signal, deps.shutdownSignal]) {
-    source?.addEventListener("abort", () => stop.abort(source.reason), { once: true });
-  }
-  if (deps.shutdownSignal?.aborted) stop.abort(deps.shutdownSignal.reason);
-
-  const plugins: StartedPlugins = { tools: [], started: [] };
-  let result: HarnessTurnResult | undefined;
-  let failure: unknown;
-  try {
-    if (!plan.ok) throw plan.error;
-    await runPlugins(deps, log, plan.job, progress, stop.signal, plugins);
-    result = await runAgentTurn(deps, log, plan, progress, stop.signal, plugins, ceilingAt, timing);
-  } catch (error) {
-    failure = error;
-  } finally {
-    ceiling.clear();
-  }
-
-  if (keeper.leaseLost || failure instanceof LeaseLostError) {
-    keeper.stop();
-    await closePlugins(plugins, log);
-    log.warn("lease lost mid-turn: stopped, writing nothing over the new holder");
-    return { kind: "lease-lost" };
-  }
-  return finalizeRun(deps, log, {
-    run,
-    job,
+  const setupDeadlineAt = startedAt + settings.timeouts.setupSeconds * 1000;
+  const progress = new TurnProgress(
+    deps,
     fence,
-    progress,
+    settings.leaseSeconds,
     keeper,
-    statsBefore: context.stats,
-    result,
-    failure,
-    close: () => closePlugins(plugins, log),
-  });
+    "setup",
+    setupDeadlineAt,
+    startedAt,
+  );
+  // The ceiling leaves the finalize budget for recording the outcome inside maxRunSeconds.
+  const ceilingAt = startedAt + (settings.maxRunSeconds - settings.timeouts.finalizeSeconds) * 1000;
+  const ceiling = deadlineSignal(
+    deps.clock,
+    ceilingAt - startedAt,
+    new RunCeilingError(settings.maxRunSeconds),
+  );
+  const onShutdown = () => abortRun(deps.shutdownSignal?.reason);
+  const plugins: StartedPlugins = { tools: [], started: [] };
+  const closePlugins = () => closeStartedPlugins(plugins, log);
+  try {
+    keeper.start(setupDeadlineAt, startedAt);
+    ceiling.signal.addEventListener("abort", () => abortRun(ceiling.signal.reason), { once: true });
+    deps.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
+    if (deps.shutdownSignal?.aborted) onShutdown();
+
+    let result: HarnessTurnResult | undefined;
+    let failure: unknown;
+    try {
+      if (!plan.ok) throw plan.error;
+      await runPlugins(deps, log, plan.job, progress, stop.signal, plugins);
+      result = await runAgentTurn(deps, log, plan, progress, stop.signal, plugins, ceilingAt, timing);
+    } catch (error) {
+      failure = error;
+    }
+    ceiling.clear();
+    if (keeper.leaseLost || failure instanceof LeaseLostError) {
+      return await stopAfterLostLease(log, closePlugins, "mid-turn");
+    }
+    return await finalizeRun(deps, log, {
+      run,
+      job,
+      settings,
+      fence,
+      progress,
+      keeper,
+      statsBefore: context.stats,
+      result,
+      failure,
+      startedAt,
+      close: closePlugins,
+    });
+  } finally {
+    // Every exit path, thrown or returned: no heartbeat, watchdog or deadline outlives the turn,
+    // and no plugin server is left open (closing twice is a no-op).
+    keeper.stop();
+    ceiling.clear();
+    deps.shutdownSignal?.removeEventListener("abort", onShutdown);
+    await closePlugins();
+  }
 }
 
-function ignore(log: Logger, reason: string): TurnOutcome {
+type Began =
+  | Extract<TurnOutcome, { kind: "ignored" }>
+  | {
+      readonly kind: "begun";
+      readonly run: RunRecord;
+      readonly fence: RunFence;
+      readonly plan: RunPlan;
+      readonly context: Awaited<ReturnType<TurnDependencies["store"]["loadRunContext"]>>;
+      readonly startedAt: number;
+    };
+
+/**
+ * Reads the run, its lease and its job, and begins it (queued → running, setup written ahead),
+ * retrying transient failures for up to BEGIN_BUDGET_MS. A retried begin carries the same attempt
+ * id, so a first attempt that was applied but reported failure is recognised as this turn's own.
+ */
+async function beginTurn(message: TurnMessage, deps: TurnDependencies, log: Logger): Promise<Began> {
+  const until = deps.clock.now() + BEGIN_BUDGET_MS;
+  const retry = { clock: deps.clock, until, onRetry: countRetry(deps, "begin") };
+  try {
+    const context = await retryTransient(() => deps.store.loadRunContext(message.jobId, message.runId), {
+      ...retry,
+      step: `run ${message.runId}: reading the run to begin it`,
+    });
+    const { run, lease } = context;
+    if (!run) return ignore(log, `no run ${message.runId} for job ${message.jobId}`);
+    if (run.status !== "queued")
+      return ignore(log, `run is already ${run.status}; a redelivered turn message does nothing`);
+    if (lease?.holderRunId !== run.runId) {
+      return ignore(
+        log,
+        `run no longer holds the job's lease (held by ${lease?.holderRunId ?? "nobody"}); superseded`,
+      );
+    }
+    const plan = resolvePlan(context.job, message.jobId, deps);
+    const settings = plan.ok ? plan.job : FALLBACK_RUN_SETTINGS;
+    const fence = { jobId: run.jobId, runId: run.runId, token: lease.token };
+    const attemptId = newAttemptId(deps.clock.now());
+    let startedAt = deps.clock.now();
+    const begun: FencedWriteResult = await retryTransient(
+      () => {
+        startedAt = deps.clock.now();
+        return deps.store.beginRun(fence, {
+          nowMs: startedAt,
+          attemptId,
+          setupDeadlineAt: startedAt + settings.timeouts.setupSeconds * 1000,
+          leaseSeconds: settings.leaseSeconds,
+          plugins: plan.ok ? pendingPluginRecords(plan.job) : [],
+        });
+      },
+      { ...retry, step: `run ${message.runId}: beginning it` },
+    );
+    if (begun.kind !== "ok") return ignore(log, `the run could not begin (${begun.kind})`);
+    return { kind: "begun", run, fence, plan, context, startedAt };
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      deps.metrics.add(METRICS.storeUnavailable, 1, "Count", { step: "begin" });
+      throw new TurnNotBegunError(message.runId, error);
+    }
+    throw error;
+  }
+}
+
+function countRetry(deps: Pick<TurnDependencies, "metrics">, step: string) {
+  return () => deps.metrics.add(METRICS.transientRetries, 1, "Count", { step });
+}
+
+function ignore(log: Logger, reason: string): Extract<TurnOutcome, { kind: "ignored" }> {
   log.info("turn message ignored", { reason });
   return { kind: "ignored", reason };
 }
@@ -210,6 +260,7 @@ async function runPlugins(
   const seconds = job.timeouts.runtimePluginsSeconds;
   const deadlineAt = await progress.enter("runtime-plugins", seconds);
   const phase = deadlineSignal(
+    deps.clock,
     deadlineAt - deps.clock.now(),
     new PhaseTimeoutError("runtime-plugins", seconds),
   );
@@ -247,6 +298,7 @@ async function runAgentTurn(
   const graceMs = Math.min(timing.graceMs(seconds), Math.max(0, stopAt - deps.clock.now()));
   // The harness is told to stop a grace period before the hard stop, to return partial output.
   const phase = deadlineSignal(
+    deps.clock,
     stopAt - graceMs - deps.clock.now(),
     new PhaseTimeoutError("agent-turn", seconds),
   );
@@ -262,11 +314,12 @@ async function runAgentTurn(
       tools: plugins.tools,
       signal,
       deadlineAt: stopAt,
+      clock: deps.clock,
       secrets: deps.secrets,
       log: log.child({ harness: harness.name }),
     });
     work.catch(() => {}); // settled below, or abandoned past the grace
-    return await settleWithin(work, signal, graceMs);
+    return await settleWithin(deps.clock, work, signal, graceMs);
   } catch (error) {
     // However the harness reacted to the stop (partial output, its own error, nothing at all), the
     // run ends for the signal's reason.
@@ -280,20 +333,10 @@ async function runAgentTurn(
   }
 }
 
-/** The agent turn was stopped (timeout, ceiling, stop request, lost lease), maybe with partial output. */
-export class TurnStoppedError extends Error {
-  override name = "TurnStoppedError";
-  constructor(
-    readonly reason: unknown,
-    readonly partial: Partial<HarnessTurnResult> | undefined,
-  ) {
-    super(reason instanceof Error ? reason.message : String(reason));
-  }
-}
-
-async function closePlugins(plugins: StartedPlugins, log: Logger): Promise<void> {
+async function closeStartedPlugins(plugins: StartedPlugins, log: Logger): Promise<void> {
+  const started = plugins.started.splice(0);
   await Promise.all(
-    plugins.started.map(async ({ name, plugin }) => {
+    started.map(async ({ name, plugin }) => {
       try {
         await plugin.close();
       } catch (error) {
@@ -301,23 +344,4 @@ async function closePlugins(plugins: StartedPlugins, log: Logger): Promise<void>
       }
     }),
   );
-}
-
-/** Maps how a turn ended to the run's status and error (with the phase it ended in). */
-export function classifyTurnEnd(
-  failure: unknown,
-  phase: PhaseName,
-): { status: TerminalRunStatus; error?: RunError; partial?: Partial<HarnessTurnResult> } {
-  if (failure === undefined) return { status: "succeeded" };
-  const partial = failure instanceof TurnStoppedError ? failure.partial : undefined;
-  const cause = failure instanceof TurnStoppedError ? failure.reason : failure;
-  const error = cause instanceof Error ? cause : new Error(String(cause));
-  const plugin = error instanceof PluginInitError ? error.plugin : undefined;
-  const status: TerminalRunStatus =
-    error instanceof StopRequestedError || error instanceof RuntimeShutdownError
-      ? "cancelled"
-      : error instanceof RunCeilingError || error instanceof PhaseTimeoutError
-        ? "timed-out"
-        : "failed";
-  return { status, error: { class: error.name, message: error.message, phase, plugin }, partial };
 }

@@ -3,10 +3,11 @@ import type { AgentRegistry } from "../agents/registry.ts";
 import type { SecretResolver } from "../agents/secrets.ts";
 import type { AgentTool } from "../agents/tool.ts";
 import type { Clock } from "../clock.ts";
+import { deadlineSignal } from "../clock.ts";
 import type { JobDefinition } from "../jobs/job-schema.ts";
 import type { Logger } from "../logger.ts";
 import type { PluginRecord } from "../runs/run-record.ts";
-import { deadlineSignal, settleWithin } from "./deadline-signal.ts";
+import { settleWithin } from "./deadline-signal.ts";
 import { PluginInitError } from "./stop-reasons.ts";
 
 /** A plugin's own init timeout passed (its `timeoutSeconds`). */
@@ -75,6 +76,7 @@ export async function startPlugins(params: {
     unwritten = [];
 
     const own = deadlineSignal(
+      params.clock,
       spec.timeoutSeconds * 1000,
       new PluginTimeoutError(spec.name, spec.timeoutSeconds),
     );
@@ -97,7 +99,7 @@ export async function startPlugins(params: {
         },
         () => {},
       );
-      const plugin = await settleWithin(start, signal);
+      const plugin = await settleWithin(params.clock, start, signal);
       params.started.started.push({ name: spec.name, plugin });
       params.started.tools.push(...plugin.tools);
       records[index] = {

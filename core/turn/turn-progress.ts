@@ -1,7 +1,9 @@
 import type { Clock } from "../clock.ts";
 import { LeaseLostError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import { METRICS } from "../metric-names.ts";
 import type { Metrics, PhaseChange, RunFence, RunStore } from "../ports.ts";
+import { retryTransient } from "../retry.ts";
 import type { PhaseName, PhaseOutcome, PluginRecord } from "../runs/run-record.ts";
 import type { LeaseKeeper } from "./lease-keeper.ts";
 
@@ -9,13 +11,23 @@ import type { LeaseKeeper } from "./lease-keeper.ts";
  * The run's flight record, written ahead (DESIGN invariant 3): each phase start with its deadline
  * before the phase's work, plugin starts before the plugin, outcomes after. Every write is fenced
  * and renews the lease; a refused write means the lease is gone (LeaseLostError).
+ *
+ * A write that fails for a passing reason is retried while the run may still work on its lease
+ * (DESIGN invariant 10); the writes are idempotent (they set the same values again), so a retry
+ * after an ambiguous failure is harmless. If the store stays down that long, the write throws
+ * StoreUnavailableError and the phase's work does not start.
  */
 export class TurnProgress {
   private queued: PluginRecord[] = [];
   private phaseStartedAt: number;
 
   constructor(
-    private readonly deps: { store: Pick<RunStore, "recordProgress">; clock: Clock; metrics: Metrics },
+    private readonly deps: {
+      store: Pick<RunStore, "recordProgress">;
+      clock: Clock;
+      metrics: Metrics;
+      log: Logger;
+    },
     readonly fence: RunFence,
     private readonly leaseSeconds: number,
     private readonly keeper: LeaseKeeper,
@@ -43,7 +55,6 @@ export class TurnProgress {
       { end: { phase: this.current, outcome }, start: { phase: next, deadlineAt } },
       deadlineAt,
       [],
-      nowMs,
     );
     this.endPhaseMetric(nowMs);
     this.current = next;
@@ -72,16 +83,28 @@ export class TurnProgress {
     });
   }
 
-  private async write(
-    change: PhaseChange,
-    phaseDeadlineAt: number,
-    plugins: PluginRecord[] = [],
-    nowMs = this.deps.clock.now(),
-  ): Promise<void> {
-    const result = await this.deps.store.recordProgress(
-      this.fence,
-      { ...change, plugins: [...this.takeQueuedPlugins(), ...plugins] },
-      { nowMs, leaseSeconds: this.leaseSeconds, phaseDeadlineAt },
+  private async write(change: PhaseChange, phaseDeadlineAt: number, plugins: PluginRecord[]): Promise<void> {
+    const full = { ...change, plugins: [...this.takeQueuedPlugins(), ...plugins] };
+    const result = await retryTransient(
+      async () => {
+        const nowMs = this.deps.clock.now();
+        const written = await this.deps.store.recordProgress(this.fence, full, {
+          nowMs,
+          leaseSeconds: this.leaseSeconds,
+          phaseDeadlineAt,
+        });
+        if (written.kind === "ok") this.keeper.renewed(nowMs);
+        return written;
+      },
+      {
+        clock: this.deps.clock,
+        step: `run ${this.fence.runId}: recording its progress`,
+        until: this.keeper.safeUntil,
+        onRetry: (error) => {
+          this.deps.metrics.add(METRICS.transientRetries, 1, "Count", { step: "progress" });
+          this.deps.log.debug("progress write retried", { error: error.message });
+        },
+      },
     );
     if (result.kind !== "ok") {
       this.keeper.markLost();

@@ -8,12 +8,12 @@ import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createSqsDeadLetters, type DeadLetters } from "#adapters/sqs/dead-letters.ts";
-import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
+import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
 import type { SecretResolver } from "#core/agents/secrets.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
-import type { LifecycleEvents, MessageQueue, Metrics } from "#core/ports.ts";
+import type { LifecycleEvents, MessageQueue, MessageRedelivery, Metrics, QueueBacklog } from "#core/ports.ts";
 import { readEnvironment, readTurnFunctionTimeout } from "./environment.ts";
 
 /** Everything a handler needs, built once per process (Lambda cold start, local runtime). */
@@ -21,6 +21,11 @@ export interface Dependencies {
   readonly store: DynamoStore;
   readonly fires: MessageQueue;
   readonly turns: MessageQueue;
+  /** What waits on the turns queue (the sweeper's diagnostics and re-handoffs). */
+  readonly turnsBacklog: QueueBacklog;
+  /** Dispatch and the turn make a message that failed for a passing reason come back soon. */
+  readonly firesRedelivery: MessageRedelivery;
+  readonly turnsRedelivery: MessageRedelivery;
   readonly firesDeadLetters: DeadLetters;
   readonly turnsDeadLetters: DeadLetters;
   readonly metrics: Metrics;
@@ -68,6 +73,9 @@ export function createDependencies(
     store: createDynamoStore({ client: clients.dynamodb, tableName: config.tableName }),
     fires: createSqsQueue(clients.sqs, config.firesQueueUrl),
     turns: createSqsQueue(clients.sqs, config.turnsQueueUrl),
+    turnsBacklog: createSqsBacklog(clients.sqs, config.turnsQueueUrl),
+    firesRedelivery: createSqsRedelivery(clients.sqs, config.firesQueueUrl),
+    turnsRedelivery: createSqsRedelivery(clients.sqs, config.turnsQueueUrl),
     firesDeadLetters: createSqsDeadLetters(clients.sqs, config.firesDlqUrl),
     turnsDeadLetters: createSqsDeadLetters(clients.sqs, config.turnsDlqUrl),
     metrics: overrides.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),

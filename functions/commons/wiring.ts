@@ -9,6 +9,9 @@ export type Wired = Pick<
   | "store"
   | "fires"
   | "turns"
+  | "turnsBacklog"
+  | "firesRedelivery"
+  | "turnsRedelivery"
   | "firesDeadLetters"
   | "turnsDeadLetters"
   | "metrics"
@@ -29,9 +32,9 @@ export function dispatchDependenciesOf(deps: Wired): DispatchHandlerDependencies
     store: deps.store.dispatch,
     runEnding: deps.store.sweep,
     turns: deps.turns,
-    fires: deps.fires,
     events: deps.events,
     deadLetters: deps.firesDeadLetters,
+    redelivery: deps.firesRedelivery,
     clock: deps.clock,
     metrics: deps.metrics,
     log: deps.log,
@@ -44,8 +47,8 @@ export function turnDependenciesOf(deps: Wired): TurnHandlerDependencies {
     store: deps.store.runs,
     registry: deps.registry,
     secrets: deps.secrets,
-    fires: deps.fires,
     deadLetters: deps.turnsDeadLetters,
+    redelivery: deps.turnsRedelivery,
     clock: deps.clock,
     metrics: deps.metrics,
     events: deps.events,
@@ -60,6 +63,7 @@ export function sweepDependenciesOf(deps: Wired): SweepDependencies {
     jobs: deps.store.jobs,
     fires: deps.fires,
     turns: deps.turns,
+    turnsBacklog: deps.turnsBacklog,
     clock: deps.clock,
     metrics: deps.metrics,
     events: deps.events,

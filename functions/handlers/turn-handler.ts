@@ -1,9 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { turnMessageSchema } from "#core/fires/fire-message.ts";
+import { QUEUE_DEFINITIONS } from "#adapters/sqs/queue-definitions.ts";
+import { turnMessageSchema } from "#core/runs/handoff.ts";
 import { runTurn, type TurnDependencies } from "#core/turn/run-turn.ts";
 import { type BatchDependencies, processSqsBatch } from "./sqs-batch.ts";
 
-export type TurnHandlerDependencies = TurnDependencies & Pick<BatchDependencies, "deadLetters">;
+export type TurnHandlerDependencies = TurnDependencies &
+  Pick<BatchDependencies, "deadLetters" | "redelivery">;
 
 /**
  * The turn function: each message on the turns queue takes one run through its phases. The
@@ -17,6 +19,7 @@ export function createTurnHandler(deps: TurnHandlerDependencies) {
         event,
         {
           consumer: "turn",
+          maxReceiveCount: QUEUE_DEFINITIONS.turns.maxReceiveCount,
           schema: turnMessageSchema,
           handle: async (message) => {
             await runTurn(message, deps);

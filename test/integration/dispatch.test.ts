@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFire, getLease, getRun, getStats, listFires, listRuns } from "#adapters/dynamodb/reads.ts";
 import { REJECTION_ATTRIBUTES } from "#adapters/sqs/dead-letters.ts";
-import { dispatchFire, HANDOFF_RESEND_AFTER_MS } from "#core/fires/dispatch-fire.ts";
+import { dispatchFire } from "#core/fires/dispatch-fire.ts";
+import { drainPendingFire } from "#core/fires/drain-pending-fire.ts";
 import { fireKeyOf } from "#core/fires/fire-message.ts";
-import { drainPendingFire } from "#core/sweep/drain.ts";
 import { createDispatchHandler } from "#functions/handlers/dispatch-handler.ts";
 import { demoJob, dispatchDepsOf, manualFire, scheduledFire, storeJob } from "#test/support/fixtures.ts";
 import { RunDriver } from "#test/support/run-driver.ts";
@@ -33,28 +33,6 @@ describe("dispatch", () => {
     expect(fires.map((record) => record.outcome)).toEqual(["run"]);
     expect(await env.drain(env.queues.turnsQueueUrl)).toHaveLength(1);
     expect(env.metrics.total("FiresDuplicate")).toBe(2);
-  });
-
-  it("re-sends the handoff of a run still queued long after its fire, in case the first delivery died before handing it off", async () => {
-    // Prepare: the run exists (queued) but its turn message never reached the queue.
-    const job = await storeJob(env, demoJob({ id: "lost-handoff" }));
-    const fire = scheduledFire(job.jobId, Date.UTC(2026, 10, 22, 4, 30));
-    const deps = dispatchDepsOf(env);
-    const first = await dispatchFire(fire, deps);
-    await env.drain(env.queues.turnsQueueUrl); // the message is "lost"
-    env.clock.advance(HANDOFF_RESEND_AFTER_MS + 1);
-    // Act: SQS redelivers the fire.
-    const second = await dispatchFire(fire, deps);
-    // Assess
-    expect(second).toMatchObject({
-      kind: "duplicate",
-      previous: "run",
-      runId: first.kind === "run" ? first.runId : "",
-    });
-    const handoffs = await env.drain(env.queues.turnsQueueUrl);
-    expect(handoffs.map((message) => JSON.parse(message.Body ?? "{}").runId)).toEqual([
-      first.kind === "run" ? first.runId : "",
-    ]);
   });
 
   it("skips a fire for a busy job with `skip`, recording the holder and how long it has run", async () => {

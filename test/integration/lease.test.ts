@@ -61,7 +61,8 @@ describe("lease acquisition", () => {
                 runId: run.runId,
               },
               run,
-              leaseSeconds,
+              startDeadlineAt: nowMs + leaseSeconds * 1000,
+              firstCheckAt: nowMs + leaseSeconds * 1000,
               historyRetentionDays: 1,
               nowMs,
             })
@@ -151,7 +152,9 @@ describe("lease acquisition", () => {
       }),
     );
     const item = unmarshall(raw.Item ?? {});
-    // Act: the lease expires; DynamoDB has not deleted it (nor would it for days).
+    // Its turn begins (the heartbeat lease starts), then its process dies: the lease expires, and
+    // DynamoDB has not deleted it (nor would it for days).
+    await RunDriver.begin(env, job.jobId, first.kind === "run" ? first.runId : "", { leaseSeconds: 15 });
     env.clock.advance(16_000);
     const second = await dispatchFire(manualFire(job.jobId, env.clock.now()), dispatchDepsOf(env));
     // Assess

@@ -6,6 +6,7 @@ import { allSweepShards } from "#adapters/dynamodb/keys.ts";
 import { getLease, getRun, getStats, listRuns } from "#adapters/dynamodb/reads.ts";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
+import { STALL_GRACE_MS } from "#core/holders/settle-overdue-holder.ts";
 import type { PluginRecord } from "#core/runs/run-record.ts";
 import { sweep } from "#core/sweep/sweep.ts";
 import { demoJob, dispatchDepsOf, manualFire, storeJob, sweepDepsOf } from "#test/support/fixtures.ts";
@@ -119,8 +120,9 @@ describe("sweeper", () => {
       ],
       runStart + 45_000,
     );
-    // It keeps heartbeating (its event loop is fine), but the phase overruns its deadline.
-    for (let step = 0; step < 3; step++) {
+    // It keeps heartbeating (its event loop is fine), but the phase overruns its deadline — by more
+    // than the grace a run gets to end itself after its deadline.
+    for (let step = 0; step < 4; step++) {
       env.clock.advance(20_000);
       await driver.heartbeat(runStart + 45_000);
     }
@@ -150,6 +152,8 @@ describe("sweeper", () => {
     const tokenBefore = driver.fence.token;
     env.clock.advance(11_000); // setup's 10 s deadline passes
     await driver.heartbeat(env.clock.now() - 1_000);
+    env.clock.advance(STALL_GRACE_MS); // still heartbeating, still in setup: hung
+    await driver.heartbeat(env.clock.now() - 1_000 - STALL_GRACE_MS);
     // Act
     const first = await sweep(sweepDepsOf(env));
     // Assess
@@ -175,6 +179,8 @@ describe("sweeper", () => {
     const driver = await startRun(job.jobId);
     env.clock.advance(11_000);
     await driver.heartbeat(env.clock.now() - 1_000);
+    env.clock.advance(STALL_GRACE_MS);
+    await driver.heartbeat(env.clock.now() - 1_000 - STALL_GRACE_MS);
     const eventsBefore = env.events.published.length;
     // Act
     const [a, b] = await Promise.all([sweep(sweepDepsOf(env)), sweep(sweepDepsOf(env))]);

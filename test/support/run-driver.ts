@@ -1,3 +1,4 @@
+import { newAttemptId } from "#core/ids.ts";
 import type { RunFence } from "#core/ports.ts";
 import type { PhaseName, PluginRecord } from "#core/runs/run-record.ts";
 import type { TestEnvironment } from "./test-environment.ts";
@@ -25,6 +26,7 @@ export class RunDriver {
     const driver = new RunDriver(env, { jobId, runId, token }, options.leaseSeconds ?? 60);
     const result = await env.store.runs.beginRun(driver.fence, {
       nowMs: env.clock.now(),
+      attemptId: newAttemptId(env.clock.now()),
       setupDeadlineAt: env.clock.now() + (options.setupSeconds ?? 10) * 1000,
       leaseSeconds: driver.leaseSeconds,
       plugins: options.plugins ?? [],
@@ -74,6 +76,7 @@ export class RunDriver {
       { status, error: status === "failed" ? { class: "HarnessFailedError", message: "boom" } : undefined },
       {
         nowMs,
+        attemptId: newAttemptId(nowMs),
         statsBefore,
         statsAfter: recordRunOutcome(
           statsBefore,

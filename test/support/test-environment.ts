@@ -23,8 +23,8 @@ import { builtInRegistry } from "#adapters/registry.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
-import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
-import { ManualClock } from "#core/clock.ts";
+import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
+import { type CancelTimer, ManualClock, systemClock } from "#core/clock.ts";
 import { silentLogger } from "#core/logger.ts";
 import type { Dependencies } from "#functions/commons/dependencies.ts";
 
@@ -62,6 +62,9 @@ export class OffsetClock extends ManualClock {
   override now(): number {
     return Date.now() + this.offset;
   }
+  override setTimer(ms: number, callback: () => void): CancelTimer {
+    return systemClock.setTimer(ms, callback);
+  }
   override advance(ms: number): void {
     this.offset += ms;
   }
@@ -97,6 +100,9 @@ export async function createTestEnvironment(
     store,
     fires: createSqsQueue(clients.sqs, queues.firesQueueUrl),
     turns: createSqsQueue(clients.sqs, queues.turnsQueueUrl),
+    turnsBacklog: createSqsBacklog(clients.sqs, queues.turnsQueueUrl),
+    firesRedelivery: createSqsRedelivery(clients.sqs, queues.firesQueueUrl),
+    turnsRedelivery: createSqsRedelivery(clients.sqs, queues.turnsQueueUrl),
     firesDeadLetters: createSqsDeadLetters(clients.sqs, queues.firesDlqUrl),
     turnsDeadLetters: createSqsDeadLetters(clients.sqs, queues.turnsDlqUrl),
     metrics,

@@ -1,6 +1,7 @@
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
-import { fireKeyOf, type TurnMessage } from "#core/fires/fire-message.ts";
+import { fireKeyOf } from "#core/fires/fire-message.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
+import type { TurnMessage } from "#core/runs/handoff.ts";
 import { runTurn, type TurnDependencies, type TurnOutcome } from "#core/turn/run-turn.ts";
 import { turnDependenciesOf } from "#functions/commons/wiring.ts";
 import type { TurnHandlerDependencies } from "#functions/handlers/turn-handler.ts";

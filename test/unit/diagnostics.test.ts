@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnoseAbandoned, diagnoseStall } from "#core/runs/diagnostics.ts";
+import { diagnoseNotStarted, diagnoseStall } from "#core/runs/diagnostics.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import { describeDuration } from "#core/time-format.ts";
 
@@ -67,11 +67,27 @@ describe("diagnostics", () => {
     expect(diagnostic).toContain('Next: check plugin "search"');
   });
 
-  it("says a queued run was never started and where to look", () => {
-    const queued: RunRecord = { ...run, status: "queued", phase: undefined, phases: {}, plugins: {} };
-    const { diagnostic, error } = diagnoseAbandoned(queued, undefined, t0 + 90_000);
-    expect(error.message).toContain("never started");
-    expect(diagnostic).toContain("turns queue's dead-letter queue");
+  it("says a queued run was not started in time, and tells a saturated turn function from lost handoffs", () => {
+    const queued: RunRecord = {
+      ...run,
+      status: "queued",
+      phase: undefined,
+      phases: {},
+      plugins: {},
+      createdAt: t0,
+      startDeadlineAt: t0 + 15 * 60_000,
+      handoffs: 3,
+    };
+    const backlogged = diagnoseNotStarted(queued, t0 + 15 * 60_000 + 1, { waiting: 340, inFlight: 20 });
+    expect(backlogged.error).toMatchObject({ class: "RunNotStartedError" });
+    expect(backlogged.error.message).toBe(
+      "not started within 15m00s: turns queue: 340 messages waiting, 20 in flight",
+    );
+    expect(backlogged.diagnostic).toContain("handed to the turns queue 3 times");
+    expect(backlogged.diagnostic).toContain("the turn function is saturated");
+    const idle = diagnoseNotStarted(queued, t0 + 15 * 60_000 + 1, { waiting: 0, inFlight: 0 });
+    expect(idle.diagnostic).toContain("the handoffs were lost or the turn fails before it begins a run");
+    expect(idle.diagnostic).toContain("turns dead-letter queue");
   });
 
   it("formats durations the way an operator reads them", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { deadlineSignal, ManualClock } from "#core/clock.ts";
 import { LeaseLostError } from "#core/errors.ts";
-import { deadlineSignal, settleWithin } from "#core/turn/deadline-signal.ts";
+import { settleWithin } from "#core/turn/deadline-signal.ts";
 import { summarizeOutput } from "#core/turn/output-summary.ts";
 import { classifyTurnEnd, TurnStoppedError } from "#core/turn/run-turn.ts";
 import {
@@ -22,28 +23,44 @@ describe("output summary", () => {
 
 describe("settling work within a signal", () => {
   it("gives work that ignores its signal only the grace period after the abort", async () => {
+    // Prepare
+    const clock = new ManualClock();
     const controller = new AbortController();
     const never = new Promise<string>(() => {});
-    const settled = settleWithin(never, controller.signal, 50);
-    const started = Date.now();
+    const settled = settleWithin(clock, never, controller.signal, 50);
+    let outcome: unknown;
+    settled.catch((error: unknown) => {
+      outcome = error;
+    });
+    // Act: abort, then move time to just before and just past the grace.
     controller.abort(new PhaseTimeoutError("agent-turn", 1));
+    clock.advance(49);
+    await Promise.resolve();
+    expect(outcome).toBeUndefined();
+    clock.advance(1);
+    // Assess
     await expect(settled).rejects.toBeInstanceOf(PhaseTimeoutError);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   });
 
   it("returns the work's result when it settles within the grace", async () => {
     const controller = new AbortController();
     controller.abort(new StopRequestedError("fire-2"));
-    await expect(settleWithin(Promise.resolve("partial"), controller.signal, 1000)).resolves.toBe("partial");
+    await expect(
+      settleWithin(new ManualClock(), Promise.resolve("partial"), controller.signal, 1000),
+    ).resolves.toBe("partial");
   });
 
-  it("aborts a deadline signal with its reason after the delay, and not at all once cleared", async () => {
-    const fired = deadlineSignal(10, new RunCeilingError(5));
-    const cleared = deadlineSignal(10, new RunCeilingError(5));
+  it("aborts a deadline signal with its reason when its time comes, and not at all once cleared", () => {
+    const clock = new ManualClock();
+    const fired = deadlineSignal(clock, 10, new RunCeilingError(5));
+    const cleared = deadlineSignal(clock, 10, new RunCeilingError(5));
     cleared.clear();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    clock.advance(9);
+    expect(fired.signal.aborted).toBe(false);
+    clock.advance(1);
     expect(fired.signal.reason).toBeInstanceOf(RunCeilingError);
     expect(cleared.signal.aborted).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { getRun } from "#adapters/dynamodb/reads.ts";
+import { CEILING_MARGIN_SECONDS } from "#core/jobs/time-budget.ts";
 import { sweep } from "#core/sweep/sweep.ts";
 import { invokeInChildProcess } from "#local/lambda/invoke-in-child.ts";
 import { childScript } from "#test/support/agents/child-script.ts";
@@ -76,6 +77,11 @@ describe("turn isolation and ceilings", () => {
       invoke(blocked, 12_000),
       invoke(healthy, 30_000),
     ]);
+    // The sweeper looks once no invocation can still be running it: past its function timeout,
+    // counted from when the run began (a slow cold start delays that).
+    const begun = await getRun(env.store.table, blocked.jobId, blocked.runId);
+    const functionTimeoutAt = (begun?.startedAt ?? 0) + (7 + CEILING_MARGIN_SECONDS) * 1000;
+    env.clock.set(Math.max(env.clock.now(), functionTimeoutAt + 1));
     const report = await sweep(sweepDepsOf(env));
     // Assess
     expect(healthyResult.kind).toBe("returned");
@@ -92,6 +98,7 @@ describe("turn isolation and ceilings", () => {
       error: { class: "RunCeilingExceededError" },
     });
     expect(hog?.diagnostic).toContain("passed its 7s ceiling without recording an end");
+    expect(hog?.diagnostic).toContain("event loop is blocked");
   });
 
   it("runs a command agent that writes 1 MB to stdout before reading its prompt, without deadlocking", async () => {

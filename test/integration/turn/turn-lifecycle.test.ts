@@ -4,9 +4,17 @@ import { attributeValues } from "#adapters/dynamodb/expressions.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
 import { getLease, getRun, getStats, listRuns } from "#adapters/dynamodb/reads.ts";
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
+import { sweep } from "#core/sweep/sweep.ts";
 import { runTurn } from "#core/turn/run-turn.ts";
 import { createDispatchHandler } from "#functions/handlers/dispatch-handler.ts";
-import { demoJob, dispatchDepsOf, manualFire, scheduledFire, storeJob } from "#test/support/fixtures.ts";
+import {
+  demoJob,
+  dispatchDepsOf,
+  manualFire,
+  scheduledFire,
+  storeJob,
+  sweepDepsOf,
+} from "#test/support/fixtures.ts";
 import { createTestEnvironment, sqsEventOf, type TestEnvironment } from "#test/support/test-environment.ts";
 import { fireAndHandOff, fireAndRunTurn, turnDepsOf } from "#test/support/turn-fixtures.ts";
 import { waitUntil } from "#test/support/wait.ts";
@@ -181,7 +189,9 @@ describe("a turn", () => {
     // Act 1: the new fire asks the running turn to stop.
     const fire = await dispatchFire(scheduledFire(first.jobId, env.clock.now()), dispatchDepsOf(env));
     const firstOutcome = await turn;
-    // Act 2: the drain the stopped turn sent goes through dispatch; its run takes a turn.
+    // Act 2: the next sweep drains the buffered fire through dispatch; its run takes a turn.
+    env.clock.advance(1);
+    await sweep(sweepDepsOf(env));
     const drains = await env.drain(env.queues.firesQueueUrl);
     await createDispatchHandler(dispatchDepsOf(env))(sqsEventOf(drains.map((drain) => drain.Body ?? "")));
     const [latest] = await listRuns(env.store.table, first.jobId, { limit: 1 });
@@ -222,18 +232,19 @@ describe("a turn", () => {
     expect(run?.jobVersion).toBe(1);
   });
 
-  it("does not start when a takeover happened before its turn: the superseded message does nothing", async () => {
-    // Prepare: a queued run whose lease expires before the turn picks it up; a new fire takes over.
-    const message = await fireAndHandOff(env, demoJob({ id: "late-turn", leaseSeconds: 15 }));
-    env.clock.advance(16_000);
+  it("does not begin a run past its start deadline: the next fire takes over, the late message does nothing", async () => {
+    // Prepare: a queued run no turn picks up within its start deadline; then a new fire comes.
+    const message = await fireAndHandOff(env, demoJob({ id: "late-turn", startDeadlineSeconds: 60 }));
+    env.clock.advance(61_000);
     const next = await dispatchFire(manualFire(message.jobId, env.clock.now()), dispatchDepsOf(env));
-    // Act
+    // Act: the first run's turn message finally arrives.
     const outcome = await runTurn(message, turnDepsOf(env));
     // Assess
     expect(next.kind).toBe("run");
     expect(outcome.kind).toBe("ignored");
     const run = await getRun(env.store.table, message.jobId, message.runId);
-    expect(run?.status).toBe("abandoned");
-    expect(run?.diagnostic).toContain("no turn started it before its lease expired");
+    expect(run?.status).toBe("not-started");
+    expect(run?.error?.class).toBe("RunNotStartedError");
+    expect(run?.diagnostic).toContain("no turn began it before its start deadline");
   });
 });

@@ -1,6 +1,7 @@
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import type { HarnessTurnInput } from "#core/agents/harness.ts";
 import type { AgentTool } from "#core/agents/tool.ts";
+import { systemClock } from "#core/clock.ts";
 import { silentLogger } from "#core/logger.ts";
 
 /**
@@ -19,6 +20,7 @@ export function turnInput<Options>(
     tools: [] as readonly AgentTool[],
     signal: new AbortController().signal,
     deadlineAt: Date.now() + 60_000,
+    clock: systemClock,
     secrets: createSecretResolver({ env }),
     log: silentLogger,
     options,

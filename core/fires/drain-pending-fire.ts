@@ -1,11 +1,13 @@
-import { type FireMessage, fireKeyOf } from "../fires/fire-message.ts";
 import type { PendingFire } from "../leases/lease.ts";
 import type { MessageQueue } from "../ports.ts";
+import { type FireMessage, fireKeyOf } from "./fire-message.ts";
 
 /**
  * Sends a pending (buffered) fire back through dispatch. Its fire key is the buffer id, so however
- * many times it is sent — by the run that released the job, or by the sweeper after a crash — it
- * runs once, with the count of the fires coalesced into it.
+ * many times it is sent it runs once; the run records the count of coalesced fires it consumes
+ * from the lease (the message's count is only what the sender saw). Only the sweeper drains — it is
+ * invoked by its schedule, so a drain never extends a chain of invocations (fires → dispatch →
+ * turns → turn), which Lambda's recursive-loop detection would cut.
  */
 export async function drainPendingFire(
   deps: { fires: MessageQueue },
