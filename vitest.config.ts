@@ -24,6 +24,8 @@ export default defineConfig({
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
+          // Synthesising the stack takes 12–18 s on a loaded 2-vCPU machine (beforeAll).
+          hookTimeout: 240_000,
           // Synthesising the stack bundles the Lambdas with esbuild; one worker keeps memory flat.
           fileParallelism: false,
         },

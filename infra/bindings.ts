@@ -58,13 +58,18 @@ export function bindTable(fn: lambda.Function, table: dynamodb.ITable, binding: 
 export type QueueAccess =
   /** The function sends messages to the queue. */
   | "send"
+  /** The function sends messages to the queue and reads its depth (GetQueueAttributes). */
+  | "send-and-read-depth"
   /**
    * The function only needs the URL: dependenciesFromEnvironment() requires every queue URL, but
    * the function never sends there, so it gets no permission on it.
    */
   | "url-only";
 
-/** Sets the queue-URL variable `key` and, for "send", grants sqs:SendMessage on that queue. */
+/**
+ * Sets the queue-URL variable `key` and, for "send", grants sqs:SendMessage on that queue (and,
+ * for "send-and-read-depth", sqs:GetQueueAttributes too).
+ */
 export function bindQueue(
   fn: lambda.Function,
   key: EnvironmentKey,
@@ -72,7 +77,12 @@ export function bindQueue(
   access: QueueAccess,
 ): void {
   fn.addEnvironment(ENVIRONMENT[key], queue.queueUrl);
-  if (access === "send") {
+  if (access === "send-and-read-depth") {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [queue.queueArn] }),
+    );
+  }
+  if (access === "send" || access === "send-and-read-depth") {
     // SSE-SQS needs no KMS permission (a customer-managed key would: queue.grantSendMessages adds it).
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }),

@@ -54,10 +54,13 @@ export interface RunEngineFunctionsProps {
 
 /**
  * The three functions of the run engine, each bound to exactly the resources it uses:
- * - dispatch: fires queue → one outcome per fire; sends turns, drains (fires) and poison (fires DLQ);
- * - turn: turns queue → one run per invocation; sends buffered-fire drains (fires) and poison
- *   (turns DLQ); calls Bedrock; reads secrets by reference;
- * - sweep: every minute (infra/schedules.ts); queries the sweep index; sends drains and retries.
+ * - dispatch: fires queue → one outcome per fire; sends turns and poison (fires DLQ);
+ * - turn: turns queue → one run per invocation; sends poison (turns DLQ); calls Bedrock; reads
+ *   secrets by reference;
+ * - sweep: every minute (infra/schedules.ts); queries the sweep index; sends drains (fires),
+ *   retries and re-handoffs (turns), reads the turns queue's depth.
+ * None of them sends to the queue that invokes it through a chain of the others, so Lambda's
+ * recursive-loop detection never sees a loop: drains start from the sweeper's schedule.
  * All three write the table and put lifecycle events on the bus.
  */
 export class RunEngineFunctions extends Construct {
@@ -109,13 +112,15 @@ export class RunEngineFunctions extends Construct {
     const dispatch = this.dispatch.fn;
     bindTable(dispatch, table, { actions: TABLE_ACCESS.runEngine });
     bindQueue(dispatch, "turnsQueueUrl", turns.queue, "send");
-    bindQueue(dispatch, "firesQueueUrl", fires.queue, "send");
+    // Its own queue: its event source mapping grants what it needs (ChangeMessageVisibility too).
+    bindQueue(dispatch, "firesQueueUrl", fires.queue, "url-only");
     bindQueue(dispatch, "firesDlqUrl", fires.deadLetterQueue, "send");
     bindQueue(dispatch, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
 
     const turn = this.turn.fn;
     bindTable(turn, table, { actions: TABLE_ACCESS.runEngine });
-    bindQueue(turn, "firesQueueUrl", fires.queue, "send");
+    // A turn sends nothing to the fires queue: the sweeper drains buffered fires.
+    bindQueue(turn, "firesQueueUrl", fires.queue, "url-only");
     bindQueue(turn, "turnsDlqUrl", turns.deadLetterQueue, "send");
     bindQueue(turn, "turnsQueueUrl", turns.queue, "url-only");
     bindQueue(turn, "firesDlqUrl", fires.deadLetterQueue, "url-only");
@@ -125,7 +130,8 @@ export class RunEngineFunctions extends Construct {
     const sweep = this.sweep.fn;
     bindTable(sweep, table, { actions: TABLE_ACCESS.runEngine, indexes: [TABLE_SCHEMA.sweepIndex.name] });
     bindQueue(sweep, "firesQueueUrl", fires.queue, "send");
-    bindQueue(sweep, "turnsQueueUrl", turns.queue, "send");
+    // Hands queued runs off again, and reads the turns queue's backlog for its diagnostics.
+    bindQueue(sweep, "turnsQueueUrl", turns.queue, "send-and-read-depth");
     bindQueue(sweep, "firesDlqUrl", fires.deadLetterQueue, "url-only");
     bindQueue(sweep, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
     // A sweep that failed is replaced by the next one a minute later; retrying it only overlaps.

@@ -56,8 +56,11 @@ export async function finalizeRun(
   const { progress, fence, settings, close } = params;
   const { status, error, partial } = classifyTurnEnd(params.failure, progress.phase);
   const finalizeSeconds = settings.timeouts.finalizeSeconds;
+  // The phase the final write closes: finalize, once written ahead; else the phase the run was in.
+  let lastPhase = { phase: progress.phase, outcome: PHASE_OUTCOME[status] };
   try {
     await progress.enter("finalize", finalizeSeconds, PHASE_OUTCOME[status]);
+    lastPhase = { phase: "finalize", outcome: "ok" };
   } catch (caught) {
     if (caught instanceof LeaseLostError) return stopAfterLostLease(log, close, "before finalize");
     if (!(caught instanceof StoreUnavailableError)) throw caught;
@@ -79,7 +82,7 @@ export async function finalizeRun(
   const produced = params.result ?? partial;
   const end: RunEnd = {
     status,
-    phaseOutcome: { phase: "finalize", outcome: "ok" },
+    phaseOutcome: lastPhase,
     error,
     output: produced?.output !== undefined ? summarizeOutput(produced.output) : undefined,
     provider: produced?.provider,

@@ -88,16 +88,12 @@ describe("least privilege", () => {
     }
   });
 
-  it("gives dispatch the table, sends to turns, fires and the fires DLQ, and puts lifecycle events — nothing else", () => {
+  it("gives dispatch the table, sends to turns and the fires DLQ, and puts lifecycle events — nothing else", () => {
     const grants = grantsOf(dev, "dispatch");
 
     expect(Object.fromEntries(grants)).toEqual({
       ...Object.fromEntries(TABLE_ACCESS.runEngine.map((action) => [action, ["<Table710B521B.Arn>"]])),
-      "sqs:SendMessage": [
-        "<FiresDeadLetterQueueA51C4D94.Arn>",
-        "<FiresQueueBB25881B.Arn>",
-        "<TurnsQueue246E58B7.Arn>",
-      ],
+      "sqs:SendMessage": ["<FiresDeadLetterQueueA51C4D94.Arn>", "<TurnsQueue246E58B7.Arn>"],
       "sqs:ReceiveMessage": ["<FiresQueueBB25881B.Arn>"],
       "sqs:ChangeMessageVisibility": ["<FiresQueueBB25881B.Arn>"],
       "sqs:GetQueueUrl": ["<FiresQueueBB25881B.Arn>"],
@@ -109,13 +105,11 @@ describe("least privilege", () => {
     });
   });
 
-  it("gives turn the table, sends to fires and the turns DLQ, Bedrock models, and the stage's secrets by reference", () => {
+  it("gives turn the table, sends to the turns DLQ only, Bedrock models, and the stage's secrets by reference", () => {
     const grants = grantsOf(dev, "turn");
 
-    expect(grants.get("sqs:SendMessage")).toEqual([
-      "<FiresQueueBB25881B.Arn>",
-      "<TurnsDeadLetterQueue18BCD5E5.Arn>",
-    ]);
+    // Nothing to the fires queue: a turn never starts another invocation chain (drains are the sweeper's).
+    expect(grants.get("sqs:SendMessage")).toEqual(["<TurnsDeadLetterQueue18BCD5E5.Arn>"]);
     expect(grants.get("sqs:ReceiveMessage")).toEqual(["<TurnsQueue246E58B7.Arn>"]);
     expect(grants.get("bedrock:InvokeModel")).toHaveLength(3);
     expect(grants.get("secretsmanager:GetSecretValue")).toEqual([
@@ -128,11 +122,12 @@ describe("least privilege", () => {
     expect(grants.has("dynamodb:DeleteItem")).toBe(false);
   });
 
-  it("gives sweep the table and its sweep index, and sends to fires and turns", () => {
+  it("gives sweep the table and its sweep index, sends to fires and turns, and reads the turns queue's depth", () => {
     const grants = grantsOf(dev, "sweep");
 
     expect(grants.get("dynamodb:Query")).toEqual(["<Table710B521B.Arn>", "<Table710B521B.Arn>/index/sweep"]);
     expect(grants.get("sqs:SendMessage")).toEqual(["<FiresQueueBB25881B.Arn>", "<TurnsQueue246E58B7.Arn>"]);
+    expect(grants.get("sqs:GetQueueAttributes")).toEqual(["<TurnsQueue246E58B7.Arn>"]);
     expect(grants.has("bedrock:InvokeModel")).toBe(false);
     expect(grants.has("secretsmanager:GetSecretValue")).toBe(false);
   });

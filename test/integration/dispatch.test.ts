@@ -195,14 +195,30 @@ describe("dispatch", () => {
     const good = JSON.stringify(scheduledFire(job.jobId, Date.UTC(2026, 10, 24, 9, 0)));
     const notJson = "{this is not json";
     const wrongShape = JSON.stringify({ jobId: "Bad Id!", scheduledAt: "yesterday" });
+    const notAnObject = JSON.stringify(["a", "list"]);
+    const manualWithoutId = JSON.stringify({
+      ...scheduledFire(job.jobId, Date.UTC(2026, 10, 24, 9, 0)),
+      source: "manual",
+    });
     const unknownJob = JSON.stringify(scheduledFire("no-such-job", Date.UTC(2026, 10, 24, 9, 0)));
     const handler = createDispatchHandler(dispatchDepsOf(env));
-    // Act
-    const response = await handler(sqsEventOf([notJson, wrongShape, unknownJob, good]));
+    // Act: every one of them on its first delivery.
+    const response = await handler(
+      sqsEventOf([notJson, wrongShape, notAnObject, manualWithoutId, unknownJob, good]),
+    );
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const parked = await env.drain(env.queues.firesDlqUrl);
-    expect(parked.map((message) => message.Body).sort()).toEqual([notJson, wrongShape].sort());
+    expect(parked.map((message) => message.Body).sort()).toEqual(
+      [notJson, wrongShape, notAnObject, manualWithoutId].sort(),
+    );
+    // Every parked message names where it went wrong: never an empty path.
+    const pathOf = (body: string) =>
+      parked.find((message) => message.Body === body)?.MessageAttributes?.[REJECTION_ATTRIBUTES.path]
+        ?.StringValue;
+    expect(pathOf(notJson)).toBe("(root)");
+    expect(pathOf(notAnObject)).toBe("(root)");
+    expect(pathOf(manualWithoutId)).toBe("fireId");
     const shapeReason = parked.find((message) => message.Body === wrongShape)?.MessageAttributes;
     expect(shapeReason?.[REJECTION_ATTRIBUTES.path]?.StringValue).toBe("jobId, scheduledAt");
     expect(shapeReason?.[REJECTION_ATTRIBUTES.reason]?.StringValue).toContain("scheduledAt");

@@ -27,6 +27,7 @@ import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters
 import { type CancelTimer, ManualClock, systemClock } from "#core/clock.ts";
 import { silentLogger } from "#core/logger.ts";
 import type { Dependencies } from "#functions/commons/dependencies.ts";
+import { InstantClock } from "./instant-clock.ts";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -74,7 +75,7 @@ export class OffsetClock extends ManualClock {
 }
 
 export async function createTestEnvironment(
-  options: { visibilityTimeoutSeconds?: number; clock?: "manual" | "real" } = {},
+  options: { visibilityTimeoutSeconds?: number; clock?: "manual" | "real" | "instant" } = {},
 ): Promise<TestEnvironment> {
   const clients = testClients();
   const suffix = randomUUID().slice(0, 8);
@@ -89,8 +90,13 @@ export async function createTestEnvironment(
     turns: visibility,
   });
   const store: DynamoStore = createDynamoStore({ client: clients.dynamodb, tableName });
+  const start = Date.UTC(2026, 10, 22, 4, 0, 0);
   const clock =
-    options.clock === "real" ? new OffsetClock() : new ManualClock(Date.UTC(2026, 10, 22, 4, 0, 0));
+    options.clock === "real"
+      ? new OffsetClock()
+      : options.clock === "instant"
+        ? new InstantClock(start)
+        : new ManualClock(start);
   const metrics = new RecordingMetrics();
   const events = new RecordingEvents();
   return {
