@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { builtInRegistry } from "#adapters/registry.ts";
 import { JobValidationError } from "#core/errors.ts";
-import { JOB_DEFAULTS, type JobDefinition } from "#core/jobs/job-schema.ts";
+import type { JobDefinition } from "#core/jobs/job-schema.ts";
 import { validateJobSet } from "#core/jobs/job-set.ts";
+import { FALLBACK_RUN_SETTINGS } from "#core/jobs/run-settings.ts";
 import { CEILING_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 
 /** A job set read from a file (jobs.json): what `cdk deploy` deploys and `npm start` applies. */
@@ -51,10 +52,6 @@ export function loadJobSet(path: string): DeployedJobSet {
   return validateDeployedJobSet(document, path);
 }
 
-/** maxRunSeconds of a job that sets no budgets: the four default phase timeouts, no plugins. */
-const DEFAULT_MAX_RUN_SECONDS =
-  JOB_DEFAULTS.setupSeconds + 1 + JOB_DEFAULTS.agentTurnSeconds + JOB_DEFAULTS.finalizeSeconds;
-
 /**
  * The turn function's timeout, derived from the jobs' budgets (DESIGN invariant 8): the longest
  * `maxRunSeconds` plus the ceiling margin (time to abort and record the outcome), capped at
@@ -62,6 +59,7 @@ const DEFAULT_MAX_RUN_SECONDS =
  */
 export function turnTimeoutFor(jobs: readonly JobDefinition[]): number {
   const longestRun =
-    jobs.reduce((longest, job) => Math.max(longest, job.maxRunSeconds), 0) || DEFAULT_MAX_RUN_SECONDS;
+    jobs.reduce((longest, job) => Math.max(longest, job.maxRunSeconds), 0) ||
+    FALLBACK_RUN_SETTINGS.maxRunSeconds;
   return Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, longestRun + CEILING_MARGIN_SECONDS);
 }

@@ -30,6 +30,7 @@ const STATUS_PAINT: Record<string, keyof Pick<Style, "green" | "red" | "yellow" 
   failed: "red",
   stalled: "red",
   abandoned: "red",
+  "not-started": "red",
   "timed-out": "yellow",
   cancelled: "yellow",
   running: "cyan",

@@ -131,7 +131,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .argument("<jobId>")
     .option(
       "--status <status>",
-      "only runs with this status (succeeded, failed, stalled, timed-out, abandoned, ...)",
+      "only runs with this status (succeeded, failed, stalled, timed-out, abandoned, not-started, ...)",
     )
     .option("--since <when>", "only runs queued since: 30m, 1h, 2d, 1w or an ISO time")
     .option("--limit <n>", "at most N runs (default 20)")

@@ -59,6 +59,8 @@ export interface EnvironmentTarget {
   /** AGENTCRON_STAGE: whose EventBridge rules `jobs apply` reconciles. */
   readonly stage?: string;
   readonly turnFunctionTimeoutSeconds: number;
+  /** The stack's TurnMaxConcurrency output, when it has one. */
+  readonly turnConcurrency?: number;
 }
 
 export const STAGE_VARIABLE = "AGENTCRON_STAGE";
@@ -201,6 +203,8 @@ export interface Deployment {
   /** The sweeper's schedule, for doctor's hint. */
   readonly sweeperHint: string;
   readonly validation: JobValidationContext;
+  /** Most turns the deployment runs at once (the turn function's event source), when known. */
+  readonly turnConcurrency?: number;
   readonly clock: Clock;
   /**
    * A queue's URL.
@@ -268,6 +272,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       turnLogs: state.logFile,
       sweeperHint: "the local runtime sweeps every minute; is it still running (`npm start`)?",
       validation: validationFor(state.turnFunctionTimeoutSeconds),
+      turnConcurrency: state.turnConcurrency,
       clock,
       queueUrl: (role, deadLetter = false) =>
         requireQueue(queues, role, deadLetter, "the local runtime's state"),
@@ -303,6 +308,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       turnsDlqUrl: outputs[STACK_OUTPUT_OF.turnsDlqUrl],
       stage: outputs.Stage,
       turnFunctionTimeoutSeconds: Number(outputs.TurnFunctionTimeoutSeconds) || 900,
+      turnConcurrency: Number(outputs.TurnMaxConcurrency) || undefined,
     };
     firesQueueArn = outputs.FiresQueueArn;
     firesDlqArn = outputs.FiresDeadLetterQueueArn;
@@ -348,6 +354,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       ? `check the rule ${resourceName(stage, "sweep")} and the errors of the function ${resourceName(stage, "sweep")}`
       : "check the sweep function's rule and errors",
     validation: validationFor(config.turnFunctionTimeoutSeconds),
+    turnConcurrency: config.turnConcurrency,
     clock,
     queueUrl: (role, deadLetter = false) => requireQueue(queues, role, deadLetter, source),
     async schedules() {

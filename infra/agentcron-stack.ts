@@ -1,14 +1,15 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { validateStage } from "#adapters/eventbridge/schedule-rules.ts";
 import { type DeployedJobSet, turnTimeoutFor } from "#adapters/job-set-file.ts";
+import { simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import { AlarmTopic } from "./alarm-topic.ts";
 import { AgentcronAlarms } from "./alarms.ts";
 import { AgentcronDashboard } from "./dashboard.ts";
 import { LifecycleBus } from "./event-bus.ts";
-import { DISPATCH_TIMEOUT, RunEngineFunctions } from "./functions.ts";
+import { DEFAULT_TURN_MAX_CONCURRENCY, DISPATCH_TIMEOUT, RunEngineFunctions } from "./functions.ts";
 import { acknowledgeNagFindings } from "./nag-suppressions.ts";
 import { alarmNamePattern, isProductionStage, resourceName, resourcePrefix } from "./naming.ts";
 import { addStackOutputs } from "./outputs.ts";
@@ -75,7 +76,11 @@ export class AgentcronStack extends Stack {
       props.turnTimeoutSeconds ?? turnTimeoutFor(props.jobSet.jobs),
     );
     const turnTimeout = Duration.seconds(this.turnTimeoutSeconds);
+    const turnMaxConcurrency = props.turnMaxConcurrency ?? DEFAULT_TURN_MAX_CONCURRENCY;
     Tags.of(this).add("agentcron:stage", stage);
+    // More jobs due in one minute than turns run at once: they wait, and may end not-started.
+    const crowded = simultaneousFiresWarning(props.jobSet.jobs, turnMaxConcurrency);
+    if (crowded) Annotations.of(this).addWarningV2("agentcron:simultaneous-fires", crowded.message);
 
     this.table = new AgentcronTable(this, "Table", { removalPolicy });
     this.fires = new WorkQueue(this, "Fires", {
@@ -100,7 +105,7 @@ export class AgentcronStack extends Stack {
       lifecycleBus: this.lifecycleBus.bus,
       turnTimeout,
       dispatchMaxConcurrency: props.dispatchMaxConcurrency,
-      turnMaxConcurrency: props.turnMaxConcurrency,
+      turnMaxConcurrency,
       dispatchReservedConcurrency: props.dispatchReservedConcurrency,
       bedrockRegions: props.bedrockRegions,
     });
@@ -151,6 +156,7 @@ export class AgentcronStack extends Stack {
       lifecycleBus: this.lifecycleBus.bus,
       dashboard: this.dashboard.dashboard,
       turnTimeoutSeconds: this.turnTimeoutSeconds,
+      turnMaxConcurrency,
     });
     acknowledgeNagFindings(this);
   }

@@ -14,6 +14,8 @@ import type { WorkQueue } from "./queues.ts";
 
 /** Dispatch is short and bounded (DESIGN invariant 5): read, decide, write, hand off. */
 export const DISPATCH_TIMEOUT = Duration.seconds(30);
+/** Most turns running at once unless the stage says otherwise (see RunEngineFunctionsProps). */
+export const DEFAULT_TURN_MAX_CONCURRENCY = 20;
 /** One sweep pass over the overdue leases; the next one starts a minute later anyway. */
 export const SWEEP_TIMEOUT = Duration.seconds(60);
 
@@ -150,7 +152,7 @@ export class RunEngineFunctions extends Construct {
       new SqsEventSource(turns.queue, {
         batchSize: 1,
         reportBatchItemFailures: true,
-        maxConcurrency: props.turnMaxConcurrency ?? 20,
+        maxConcurrency: props.turnMaxConcurrency ?? DEFAULT_TURN_MAX_CONCURRENCY,
       }),
     );
   }

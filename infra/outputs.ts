@@ -14,6 +14,7 @@ export interface StackOutputsProps {
   readonly lifecycleBus: events.IEventBus;
   readonly dashboard: cloudwatch.Dashboard;
   readonly turnTimeoutSeconds: number;
+  readonly turnMaxConcurrency: number;
 }
 
 /**
@@ -62,5 +63,10 @@ export function addStackOutputs(stack: Stack, props: StackOutputsProps): void {
     "TurnFunctionTimeoutSeconds",
     String(props.turnTimeoutSeconds),
     "The turn function's timeout; every job's maxRunSeconds + 30 must fit in it",
+  );
+  output(
+    "TurnMaxConcurrency",
+    String(props.turnMaxConcurrency),
+    "Most turns that run at once; more jobs due in one minute wait in the turns queue",
   );
 }

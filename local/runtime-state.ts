@@ -16,6 +16,8 @@ export interface LocalRuntimeState {
   readonly queues: QueueUrls;
   readonly serviceName: string;
   readonly turnFunctionTimeoutSeconds: number;
+  /** Most turns it runs at once (its stand-in for the turn function's maximum concurrency). */
+  readonly turnConcurrency?: number;
   readonly dataDir?: string;
   readonly logFile: string;
 }

@@ -78,6 +78,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // must fit in it). Locally nothing is deployed: allow Lambda's maximum, so any valid job applied
   // with the CLI later runs; each run still stops at its own maxRunSeconds.
   const turnTimeoutSeconds = LAMBDA_MAX_TIMEOUT_SECONDS;
+  const turnConcurrency = options.maxConcurrentTurns ?? 4;
 
   const dataDir = options.inMemory ? undefined : join(stateDir, "data");
   const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal({ dataDir }), startSqsEmulator()]);
@@ -111,13 +112,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     const schedules = createTableSchedules(deps.store.table, deps.clock);
     const applied = jobSet
-      ? await applyJobs(jobSet.document, {
-          jobs: deps.store.jobs,
-          clock: deps.clock,
-          validation: deps.validation,
-          schedules,
-        })
+      ? await applyJobs(
+          jobSet.document,
+          {
+            jobs: deps.store.jobs,
+            clock: deps.clock,
+            validation: deps.validation,
+            schedules,
+          },
+          { turnConcurrency },
+        )
       : undefined;
+    for (const warning of applied?.warnings ?? []) log.warn(`jobs: ${warning.message}`);
 
     const state: LocalRuntimeState = {
       pid: process.pid,
@@ -129,6 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queues,
       serviceName: LOCAL_SERVICE_NAME,
       turnFunctionTimeoutSeconds: turnTimeoutSeconds,
+      turnConcurrency,
       dataDir,
       logFile,
     };
@@ -164,7 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queueUrl: queues.turnsQueueUrl,
       queueArn: await arnOf(queues.turnsQueueUrl),
       batchSize: 1,
-      maxConcurrency: options.maxConcurrentTurns ?? 4,
+      maxConcurrency: turnConcurrency,
       log,
       invoke: async (event) => {
         const message = safeJson(event.Records[0]?.body);

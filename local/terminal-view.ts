@@ -56,6 +56,7 @@ const STATUS_COLOUR: Record<string, number> = {
   failed: 31,
   stalled: 31,
   abandoned: 31,
+  "not-started": 31,
   "timed-out": 33,
   cancelled: 33,
   running: 36,

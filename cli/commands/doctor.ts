@@ -2,6 +2,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { getLastSweep, getRun } from "#adapters/dynamodb/reads.ts";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { peakSimultaneousFires, simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
 import type { JobDefinition } from "#core/jobs/job-schema.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import type { ScheduleChange } from "#core/ports.ts";
@@ -11,7 +12,8 @@ import { EXIT, type ExitCode, isUnreachable } from "../exit-codes.ts";
 import { type JobState, readJobStates } from "../job-state.ts";
 import type { Deployment } from "../target.ts";
 
-export type CheckStatus = "ok" | "failed" | "skipped";
+/** `warning`: worth a look, but not a broken invariant — doctor still exits 0. */
+export type CheckStatus = "ok" | "failed" | "warning" | "skipped";
 
 /** One invariant of the deployment, checked: what was found and, when it failed, what to do. */
 export interface Check {
@@ -50,7 +52,9 @@ export async function doctorCommand(ctx: CommandContext): Promise<ExitCode> {
         ? out.style.green("✓")
         : check.status === "failed"
           ? out.style.red("✗")
-          : out.style.dim("–");
+          : check.status === "warning"
+            ? out.style.yellow("!")
+            : out.style.dim("–");
     out.line(`${mark} ${check.detail}`);
     if (check.fix && check.status !== "ok") out.line(out.style.dim(`    fix: ${check.fix}`));
   }
@@ -78,6 +82,7 @@ export async function runChecks(deployment: Deployment): Promise<Check[]> {
   }
   const states = await readJobStates(deployment);
   checks.push(...checkJobsValidate(deployment, states));
+  checks.push(checkTurnConcurrency(deployment, states));
   checks.push(...(await checkRules(deployment, states)));
   checks.push(await checkSweeper(deployment));
   checks.push(...(await checkStuckRuns(deployment, states)));
@@ -175,6 +180,36 @@ async function checkQueues(deployment: Deployment): Promise<Check[]> {
     });
   }
   return checks;
+}
+
+/**
+ * More jobs due in one minute than the deployment runs turns at once make a backlog every time;
+ * a run that waits past its start deadline ends not-started (DESIGN invariant 9).
+ */
+function checkTurnConcurrency(deployment: Deployment, states: readonly JobState[]): Check {
+  if (deployment.turnConcurrency === undefined) {
+    return {
+      check: "turn-concurrency",
+      status: "skipped",
+      detail: "turn concurrency not checked: the target does not say how many turns run at once",
+    };
+  }
+  const jobs = states.flatMap((state) => (state.job ? [state.job] : []));
+  const warning = simultaneousFiresWarning(jobs, deployment.turnConcurrency);
+  if (!warning) {
+    const { peak } = peakSimultaneousFires(jobs);
+    return {
+      check: "turn-concurrency",
+      status: "ok",
+      detail: `at most ${peak} job${peak === 1 ? "" : "s"} fire in the same minute; ${deployment.turnConcurrency} turns run at once`,
+    };
+  }
+  return {
+    check: "turn-concurrency",
+    status: "warning",
+    detail: warning.message.split("; ")[0] ?? warning.message,
+    fix: "spread the schedules, raise the turn concurrency (the stack's turnMaxConcurrency; npm start -- --max-turns N), or give the jobs a longer startDeadlineSeconds",
+  };
 }
 
 function checkJobsValidate(deployment: Deployment, states: readonly JobState[]): Check[] {

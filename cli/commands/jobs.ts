@@ -41,7 +41,11 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   const stored = await deployment.store.jobs.listJobs();
   let plan: ApplyJobsReport;
   try {
-    plan = await applyJobs(document, deps, { prune: options.prune ?? false, dryRun: true });
+    plan = await applyJobs(document, deps, {
+      prune: options.prune ?? false,
+      dryRun: true,
+      turnConcurrency: deployment.turnConcurrency,
+    });
   } catch (error) {
     if (!(error instanceof JobValidationError)) throw error;
     ctx.out.data({ ok: false, file: options.file, applied: false, issues: error.issues });
@@ -56,6 +60,7 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   out.lines(renderJobChanges(plan.changes, stored, out.style, document));
   out.line(`Schedule rules (${deployment.schedulesLabel}):`);
   out.lines(renderScheduleChanges(plan.schedules ?? [], out.style));
+  for (const warning of plan.warnings) out.line(out.style.yellow(`warning: ${warning.message}`));
   const pending =
     plan.changes.some((change) => change.kind !== "unchanged" && change.kind !== "not-in-set") ||
     (plan.schedules ?? []).some((change) => change.action !== "unchanged");

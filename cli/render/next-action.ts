@@ -30,7 +30,11 @@ export function nextAction(run: RunRecord, context: NextActionContext): string {
 
   if (run.status === "succeeded") return "nothing: the run succeeded.";
   if (run.status === "queued") {
-    return "the run is waiting for a turn to pick it up: if it stays queued, check the turns queue and its DLQ (agentcron doctor, agentcron dlq list turns) and the turn function's errors and throttles.";
+    const deadline =
+      run.startDeadlineAt !== undefined
+        ? ` until its start deadline ${describeTime(run.startDeadlineAt)}`
+        : "";
+    return `the run is waiting for a turn to pick it up${deadline}; the sweeper hands it off again if its handoff was lost. If it stays queued, check the turns queue and its DLQ (agentcron doctor, agentcron dlq list turns) and the turn function's errors and throttles.`;
   }
   if (run.status === "running") {
     const inFlight = pluginProgress(run).inFlight[0];
@@ -62,7 +66,12 @@ export function nextAction(run: RunRecord, context: NextActionContext): string {
     return `the job changed or was deleted after this run was queued: \`agentcron jobs show ${run.jobId}\`.`;
   }
 
+  if (errorClass === "StoreUnavailableError") {
+    return "the store (DynamoDB) stayed unavailable longer than the run could wait — not the agent's fault: check the table's throttling and errors in CloudWatch (agentcron doctor). The job runs again at its next fire.";
+  }
   switch (run.status) {
+    case "not-started":
+      return `no turn began it before its start deadline: ${run.error?.message ?? "see the diagnostic"}. A waiting backlog means the turn function is saturated (raise its concurrency or spread the schedules); an idle queue means the handoffs were lost or the turn fails before beginning — check the turn function's errors and the turns DLQ (agentcron dlq list turns).`;
     case "abandoned":
       return `its process died without recording an end (a crash, a kill, out of memory or the function timeout): read ${logs}${run.lastHeartbeatAt !== undefined ? ` around ${describeTime(run.lastHeartbeatAt)}` : ""}, and check the turns dead-letter queue (agentcron dlq list turns).`;
     case "timed-out": {
@@ -71,6 +80,9 @@ export function nextAction(run: RunRecord, context: NextActionContext): string {
         errorClass === "PhaseTimeoutError" && phase
           ? PHASE_BUDGET_FIELD[phase]
           : "maxRunSeconds (and the phase timeouts)";
+      if (errorClass === "RunCeilingExceededError") {
+        return `it passed its ceiling without stopping itself — a blocked event loop, or its process was lost near the end: read ${logs}${run.lastHeartbeatAt !== undefined ? ` around ${describeTime(run.lastHeartbeatAt)}` : ""} before changing any budget.`;
+      }
       return `the run used up its time: raise ${budget} within the turn function's timeout, or shorten the prompt or the work it asks for. ${capitalize(logs)} show where the time went.`;
     }
     case "stalled":

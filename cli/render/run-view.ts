@@ -5,7 +5,7 @@ import { formatBudget, formatDuration } from "./durations.ts";
 import { type NextActionContext, nextAction } from "./next-action.ts";
 import { renderTimelineChart, type TimelineRow } from "./timeline-chart.ts";
 
-const BAD_OUTCOMES = new Set(["failed", "timed-out", "stalled", "abandoned", "cancelled"]);
+const BAD_OUTCOMES = new Set(["failed", "timed-out", "stalled", "abandoned", "cancelled", "not-started"]);
 const BAD_PLUGIN_STATES = new Set(["failed", "timed-out"]);
 
 export function pluginsInOrder(run: Pick<RunRecord, "plugins">): PluginRecord[] {

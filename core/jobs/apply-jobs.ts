@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import type { ValidationIssue } from "../errors.ts";
 import { JobValidationError } from "../errors.ts";
 import type { JobStore, ScheduleChange, ScheduledJob, Schedules, StoredJob } from "../ports.ts";
 import { canonicalJson } from "./canonical-json.ts";
@@ -22,6 +23,8 @@ export interface ApplyJobsOptions {
   readonly prune?: boolean;
   /** Validate and compute the changes, write nothing. @default false */
   readonly dryRun?: boolean;
+  /** The deployment's turn concurrency, for the simultaneous-fires warning. @default no warning */
+  readonly turnConcurrency?: number;
 }
 
 export interface ApplyJobsReport {
@@ -29,6 +32,8 @@ export interface ApplyJobsReport {
   readonly applied: boolean;
   /** What the schedule reconciler changed (when schedules were given). */
   readonly schedules?: readonly ScheduleChange[];
+  /** Valid, but worth a look (see ValidatedJobSet.warnings). */
+  readonly warnings: readonly ValidationIssue[];
 }
 
 /**
@@ -88,7 +93,7 @@ export async function applyJobs(
   deps: { jobs: JobStore; clock: Clock; validation: JobValidationContext; schedules?: Schedules },
   options: ApplyJobsOptions = {},
 ): Promise<ApplyJobsReport> {
-  const validated = validateJobSet(input, deps.validation);
+  const validated = validateJobSet(input, deps.validation, { turnConcurrency: options.turnConcurrency });
   if (!validated.ok) throw new JobValidationError(validated.issues, "job set");
   const stored = await deps.jobs.listJobs();
   const changes = planJobChanges(validated.specs, stored, { prune: options.prune ?? false });
@@ -98,7 +103,7 @@ export async function applyJobs(
           dryRun: true,
         })
       : undefined;
-    return { changes, applied: false, schedules };
+    return { changes, applied: false, schedules, warnings: validated.warnings };
   }
 
   const storedById = new Map(stored.map((job) => [job.jobId, job]));
@@ -115,7 +120,7 @@ export async function applyJobs(
   const schedules = deps.schedules
     ? await deps.schedules.reconcile(finalJobs(validated.jobs, stored, changes))
     : undefined;
-  return { changes, applied: true, schedules };
+  return { changes, applied: true, schedules, warnings: validated.warnings };
 }
 
 /**

@@ -1,10 +1,13 @@
 import type { ValidationIssue } from "../errors.ts";
+import { simultaneousFiresWarning } from "./fire-concurrency.ts";
 import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
 
 export interface ValidatedJobSet {
   /** Each job as the user wrote it — what is stored, so defaults stay those of the running code. */
   readonly specs: readonly Record<string, unknown>[];
   readonly jobs: readonly JobDefinition[];
+  /** Valid, but worth a look: e.g. more jobs can fire in one minute than turns run at once. */
+  readonly warnings: readonly ValidationIssue[];
 }
 
 export type JobSetValidationResult =
@@ -15,7 +18,14 @@ export type JobSetValidationResult =
  * Validates a whole jobs file — `{ "jobs": [...] }` or a bare array — and reports every problem of
  * every job with its path (`jobs[2].schedule`), plus duplicate ids. Nothing is valid unless all is.
  */
-export function validateJobSet(input: unknown, context: JobValidationContext): JobSetValidationResult {
+export function validateJobSet(
+  input: unknown,
+  context: JobValidationContext,
+  options: {
+    /** The deployment's turn concurrency: warn when more jobs can fire in one minute. */
+    readonly turnConcurrency?: number;
+  } = {},
+): JobSetValidationResult {
   const list = Array.isArray(input) ? input : (input as { jobs?: unknown } | null)?.jobs;
   if (!Array.isArray(list)) {
     return {
@@ -37,5 +47,9 @@ export function validateJobSet(input: unknown, context: JobValidationContext): J
     else issues.push({ path: `jobs[${index}].id`, message: `duplicate id "${id}" (also jobs[${first}].id)` });
   });
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, specs: list as Record<string, unknown>[], jobs };
+  const crowded =
+    options.turnConcurrency !== undefined
+      ? simultaneousFiresWarning(jobs, options.turnConcurrency)
+      : undefined;
+  return { ok: true, specs: list as Record<string, unknown>[], jobs, warnings: crowded ? [crowded] : [] };
 }
