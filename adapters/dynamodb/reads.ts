@@ -115,6 +115,30 @@ export async function listFires(table: TableContext, jobId: string, limit = 50):
   return (await collectItems(items, limit)).map(fireFromItem);
 }
 
+/**
+ * A job's latest `limit` fires by the time they arrived, newest first. Fire keys come in three
+ * families that do not sort together — `<job>#<ISO time>` for scheduled fires, `<job>#manual#<id>`
+ * and `<job>#buffered#<id>` — so each family is read newest first on its own (at most `limit`
+ * each) and the three are merged.
+ */
+export async function listRecentFires(table: TableContext, jobId: string, limit = 50): Promise<FireRecord[]> {
+  const pk = keys.lease(jobId).pk;
+  const family = `${keys.fire(jobId, jobId).sk}#`;
+  const newest = (options: { prefix?: string; between?: readonly [string, string] }) =>
+    collectItems(partitionItems(table, pk, { ...options, newestFirst: true, pageSize: limit }), limit);
+  const families = await Promise.all([
+    // Scheduled fire keys carry an ISO time, so they start with a digit.
+    newest({ between: [`${family}0`, `${family}9\uffff`] }),
+    newest({ prefix: `${family}manual#` }),
+    newest({ prefix: `${family}buffered#` }),
+  ]);
+  return families
+    .flat()
+    .map(fireFromItem)
+    .sort((a, b) => b.receivedAt - a.receivedAt)
+    .slice(0, limit);
+}
+
 /** Finds a run from its id alone, through the keys-only run-lookup index. */
 export async function findRunById(table: TableContext, runId: string): Promise<RunRecord | undefined> {
   const index = TABLE_SCHEMA.runLookupIndex;

@@ -15,6 +15,7 @@ import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { truncate } from "../output.ts";
 import { parseQueueRoles, parseWholeNumber, type QueueRoleArgument } from "../parse.ts";
+import type { Deployment } from "../target.ts";
 
 /** What `dlq list` shows of one dead letter. */
 export interface DeadLetterView {
@@ -109,6 +110,30 @@ async function receiveDistinct(
   return [...seen.values()].slice(0, limit);
 }
 
+/** One DLQ's dead letters, peeked at (nothing is consumed). */
+export interface DeadLetterPeek {
+  readonly queueUrl: string;
+  /** Visible and in-flight messages (SQS's approximate counts). */
+  readonly depth: number;
+  readonly messages: DeadLetterView[];
+}
+
+/**
+ * Peeks at up to `limit` dead letters of one DLQ — why each is there, and its body — without
+ * consuming them (a receive with visibility timeout 0).
+ * @throws NotFoundError when the target does not name that DLQ.
+ */
+export async function peekDeadLetters(
+  deployment: Deployment,
+  role: QueueRoleArgument,
+  limit: number,
+): Promise<DeadLetterPeek> {
+  const url = deployment.queueUrl(role, true);
+  const depth = await depthOf(deployment.sqs, url);
+  const messages = depth > 0 ? (await receiveDistinct(deployment.sqs, url, limit, 0)).map(viewOf) : [];
+  return { queueUrl: url, depth, messages };
+}
+
 /** `dlq list [fires|turns] [--limit N]`: peeks at dead letters — why each is there, and its body. */
 export async function dlqListCommand(
   ctx: CommandContext,
@@ -120,12 +145,11 @@ export async function dlqListCommand(
     options.limit !== undefined ? parseWholeNumber(options.limit, "--limit", { min: 1, max: 1000 }) : 20;
   const deployment = await ctx.connect();
   const { out } = ctx;
-  const result: Record<string, { queueUrl: string; depth: number; messages: DeadLetterView[] }> = {};
+  const result: Record<string, DeadLetterPeek> = {};
   for (const role of roles) {
-    const url = deployment.queueUrl(role, true);
-    const depth = await depthOf(deployment.sqs, url);
-    const messages = depth > 0 ? (await receiveDistinct(deployment.sqs, url, limit, 0)).map(viewOf) : [];
-    result[role] = { queueUrl: url, depth, messages };
+    const peek = await peekDeadLetters(deployment, role, limit);
+    result[role] = peek;
+    const { depth, messages } = peek;
     out.line(
       out.style.bold(
         `${role} DLQ: ${depth} message${depth === 1 ? "" : "s"}${messages.length < depth ? ` (showing ${messages.length})` : ""}`,
@@ -176,6 +200,77 @@ export function fireFromUndeliveredEvent(message: DeadLetterView): FireMessage |
   }
 }
 
+/** What a redrive of one DLQ did. */
+export interface RedriveResult {
+  readonly moved: number;
+  /** Rejected messages left in the DLQ (they would be rejected again as they are). */
+  readonly keptRejected: number;
+  /** Messages in the DLQ afterwards. */
+  readonly remaining: number;
+}
+
+/**
+ * Moves up to `max` dead letters of one DLQ back to its source queue (receive, send, delete).
+ * Messages agentcron rejected stay unless `includeRejected`; an undelivered EventBridge event goes
+ * back as the fire its rule would have sent.
+ * @throws NotFoundError when the target does not name the queue or its DLQ.
+ */
+export async function redriveDeadLetters(
+  deployment: Deployment,
+  role: QueueRoleArgument,
+  options: { max: number; includeRejected: boolean },
+): Promise<RedriveResult> {
+  const { max } = options;
+  const dlqUrl = deployment.queueUrl(role, true);
+  const sourceUrl = deployment.queueUrl(role);
+  let moved = 0;
+  const kept = new Map<string, Message>();
+  while (moved < max) {
+    // Received messages stay invisible for a while, so each pass brings new ones.
+    const batch = await receiveDistinct(deployment.sqs, dlqUrl, Math.min(10, max - moved), 60);
+    if (batch.length === 0) break;
+    for (const message of batch) {
+      const view = viewOf(message);
+      if (view.rejection && !options.includeRejected) {
+        kept.set(message.MessageId ?? "", message);
+        continue;
+      }
+      const fire = fireFromUndeliveredEvent(view);
+      await deployment.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: sourceUrl,
+          MessageBody: fire ? JSON.stringify(fire) : view.body,
+          MessageAttributes: fire
+            ? { jobId: { DataType: "String", StringValue: fire.jobId } }
+            : redriveAttributes(message),
+        }),
+      );
+      await deployment.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      moved++;
+      if (moved >= max) break;
+    }
+  }
+  // The kept ones become visible again at once, for `dlq list`.
+  const keptMessages = [...kept.values()];
+  for (let index = 0; index < keptMessages.length; index += 10) {
+    const chunk = keptMessages.slice(index, index + 10);
+    await deployment.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: chunk.map((message, entry) => ({
+          Id: String(entry),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  const remaining = await depthOf(deployment.sqs, dlqUrl);
+  return { moved, keptRejected: kept.size, remaining };
+}
+
 /**
  * `dlq redrive [fires|turns] [--max N] [--include-rejected]`: moves dead letters back to their
  * source queue (receive, send, delete) and reports the counts. Messages agentcron rejected carry
@@ -191,58 +286,16 @@ export async function dlqRedriveCommand(
     options.max !== undefined ? parseWholeNumber(options.max, "--max", { min: 1, max: 100_000 }) : 1000;
   const deployment = await ctx.connect();
   const { out } = ctx;
-  const result: Record<string, { moved: number; keptRejected: number; remaining: number }> = {};
+  const result: Record<string, RedriveResult> = {};
   for (const role of roles) {
-    const dlqUrl = deployment.queueUrl(role, true);
-    const sourceUrl = deployment.queueUrl(role);
-    let moved = 0;
-    const kept = new Map<string, Message>();
-    while (moved < max) {
-      // Received messages stay invisible for a while, so each pass brings new ones.
-      const batch = await receiveDistinct(deployment.sqs, dlqUrl, Math.min(10, max - moved), 60);
-      if (batch.length === 0) break;
-      for (const message of batch) {
-        const view = viewOf(message);
-        if (view.rejection && !options.includeRejected) {
-          kept.set(message.MessageId ?? "", message);
-          continue;
-        }
-        const fire = fireFromUndeliveredEvent(view);
-        await deployment.sqs.send(
-          new SendMessageCommand({
-            QueueUrl: sourceUrl,
-            MessageBody: fire ? JSON.stringify(fire) : view.body,
-            MessageAttributes: fire
-              ? { jobId: { DataType: "String", StringValue: fire.jobId } }
-              : redriveAttributes(message),
-          }),
-        );
-        await deployment.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-        moved++;
-        if (moved >= max) break;
-      }
-    }
-    // The kept ones become visible again at once, for `dlq list`.
-    const keptMessages = [...kept.values()];
-    for (let index = 0; index < keptMessages.length; index += 10) {
-      const chunk = keptMessages.slice(index, index + 10);
-      await deployment.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: dlqUrl,
-          Entries: chunk.map((message, entry) => ({
-            Id: String(entry),
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
-      );
-    }
-    const remaining = await depthOf(deployment.sqs, dlqUrl);
-    result[role] = { moved, keptRejected: kept.size, remaining };
+    const redriven = await redriveDeadLetters(deployment, role, {
+      max,
+      includeRejected: options.includeRejected ?? false,
+    });
+    result[role] = redriven;
+    const { moved, keptRejected, remaining } = redriven;
     out.line(
-      `${role}: moved ${moved} message${moved === 1 ? "" : "s"} back to the ${role} queue${kept.size > 0 ? `; kept ${kept.size} rejected (they would be rejected again: fix the cause, or pass --include-rejected)` : ""}; ${remaining} left in the DLQ.`,
+      `${role}: moved ${moved} message${moved === 1 ? "" : "s"} back to the ${role} queue${keptRejected > 0 ? `; kept ${keptRejected} rejected (they would be rejected again: fix the cause, or pass --include-rejected)` : ""}; ${remaining} left in the DLQ.`,
     );
   }
   out.data({ target: deployment.label, redriven: result });

@@ -1,20 +1,19 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { getJob, listRuns } from "#adapters/dynamodb/reads.ts";
 import { formatIssues, JobValidationError } from "#core/errors.ts";
 import { type ApplyJobsReport, applyJobs, type JobChange } from "#core/jobs/apply-jobs.ts";
 import { JOB_DEFAULTS } from "#core/jobs/job-schema.ts";
-import type { StoredJob } from "#core/ports.ts";
 import { FAILURE_STATUSES } from "#core/runs/run-record.ts";
 import { describeDuration, describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
-import { EXIT, type ExitCode, NotFoundError, UsageError } from "../exit-codes.ts";
+import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
 import { type JobState, readJobStates, runningHolder, upcomingFires } from "../job-state.ts";
+import { setJobEnabled } from "../operations/job-enabled.ts";
+import { readJobOverview } from "../operations/job-overview.ts";
 import { percent, renderTable, truncate } from "../output.ts";
 import { renderJobChanges, renderScheduleChanges } from "../render/apply-plan.ts";
 import { relativeTime } from "../render/durations.ts";
 import { renderRunRows } from "../render/run-table.ts";
-import type { Deployment } from "../target.ts";
 
 export interface ApplyOptions {
   readonly file: string;
@@ -253,17 +252,11 @@ export async function showCommand(
   options: { runs?: number } = {},
 ): Promise<ExitCode> {
   const deployment = await ctx.connect();
-  const nowMs = deployment.clock.now();
-  const [state] = await readJobStates(deployment, jobId);
-  if (!state)
-    throw new NotFoundError(
-      `no job "${jobId}" on ${deployment.label}: agentcron jobs list shows the jobs there`,
-    );
-  const runs = await listRuns(deployment.table, jobId, { limit: options.runs ?? 5 });
-  const next = upcomingFires(state, nowMs, 3);
-  const window = state.job?.alarms.failureRateWindow ?? JOB_DEFAULTS.failureRateWindow;
+  const overview = await readJobOverview(deployment, jobId, { runs: options.runs ?? 5 });
+  const { state, runs, window, nowMs } = overview;
+  const next = overview.nextFires;
   const stats = state.stats;
-  const holder = state.lease?.holderRunId ? state.lease : undefined;
+  const holder = overview.holder;
   const { out } = ctx;
   const { style } = out;
 
@@ -402,33 +395,16 @@ export async function setEnabledCommand(
   enabled: boolean,
 ): Promise<ExitCode> {
   const deployment = await ctx.connect();
-  const stored = await getJob(deployment.table, jobId);
-  if (!stored)
-    throw new NotFoundError(
-      `no job "${jobId}" on ${deployment.label}: agentcron jobs list shows the jobs there`,
-    );
-  const already = (stored.spec.enabled ?? true) === enabled;
-  const spec = already ? stored.spec : { ...stored.spec, enabled };
-  const report = await applyJobsOne(deployment, spec);
-  const change = report.changes.find((candidate) => candidate.jobId === jobId);
-  const rule = report.schedules?.find((candidate) => candidate.jobId === jobId);
+  const result = await setJobEnabled(deployment, jobId, enabled);
+  const { change, rule } = result;
   const verb = enabled ? "resumed" : "paused";
-  ctx.out.data({ ok: true, jobId, enabled, changed: !already, change, schedule: rule });
+  ctx.out.data({ ok: true, jobId, enabled, changed: result.changed, change, schedule: rule });
   ctx.out.line(
-    already
-      ? `Job ${jobId} is already ${enabled ? "enabled" : "paused"} (v${stored.version}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`
-      : `Job ${jobId} ${verb} (v${change?.fromVersion} → v${change?.toVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`,
+    result.changed
+      ? `Job ${jobId} ${verb} (v${change?.fromVersion} → v${change?.toVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`
+      : `Job ${jobId} is already ${enabled ? "enabled" : "paused"} (v${result.fromVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`,
   );
   return EXIT.ok;
-}
-
-async function applyJobsOne(deployment: Deployment, spec: StoredJob["spec"]): Promise<ApplyJobsReport> {
-  const schedules = await deployment.schedules();
-  return applyJobs(
-    { jobs: [spec] },
-    { jobs: deployment.store.jobs, clock: deployment.clock, validation: deployment.validation, schedules },
-    { prune: false },
-  );
 }
 
 function plural(count: number, noun: string): string {

@@ -1,13 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { getFire, getJob, getRun, listRuns } from "#adapters/dynamodb/reads.ts";
-import { createSqsQueue } from "#adapters/sqs/sqs-queue.ts";
-import { type FireMessage, fireKeyOf } from "#core/fires/fire-message.ts";
-import { validateJob } from "#core/jobs/job-schema.ts";
-import type { FireRecord, RunRecord } from "#core/runs/run-record.ts";
+import { getRun } from "#adapters/dynamodb/reads.ts";
+import type { RunRecord } from "#core/runs/run-record.ts";
 import { describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
-import { EXIT, type ExitCode, NotFoundError, UnhealthyError } from "../exit-codes.ts";
-import { lenientValidation } from "../job-state.ts";
+import { EXIT, type ExitCode, NotFoundError } from "../exit-codes.ts";
+import {
+  awaitFireOutcome,
+  DISPATCH_ANSWER_MS,
+  drainedRunAfter,
+  pollUntil,
+  sendManualFire,
+} from "../operations/manual-fire.ts";
 import { parseWholeNumber } from "../parse.ts";
 import { formatDuration } from "../render/durations.ts";
 import { nextAction } from "../render/next-action.ts";
@@ -22,9 +24,6 @@ export interface RunOptions {
   readonly pollMs?: number;
 }
 
-/** Dispatch answers a fire within seconds; past this the fire is reported as not picked up. */
-const DISPATCH_ANSWER_MS = 60_000;
-
 /**
  * `run ID`: a manual fire — the same message a schedule sends, with its own fire id — and what
  * dispatch made of it. With `--wait`, follows the run phase by phase and exits 0 if it succeeded,
@@ -32,48 +31,28 @@ const DISPATCH_ANSWER_MS = 60_000;
  * no run appeared.
  */
 export async function runCommand(ctx: CommandContext, jobId: string, options: RunOptions): Promise<ExitCode> {
-  const deployment = await ctx.connect();
-  const stored = await getJob(deployment.table, jobId);
-  if (!stored)
-    throw new NotFoundError(
-      `no job "${jobId}" on ${deployment.label}: agentcron jobs list shows the jobs there`,
-    );
-  const checked = validateJob(stored.spec, lenientValidation(deployment.validation));
-  if (checked.ok && !checked.job.enabled) {
-    throw new UnhealthyError(
-      `job ${jobId} is paused, so a fire would be rejected: resume it first (agentcron jobs resume ${jobId})`,
-    );
-  }
-  const budgetSeconds = checked.ok
-    ? checked.job.maxRunSeconds + checked.job.leaseSeconds + 120
-    : (deployment.validation.functionTimeoutSeconds ?? 900);
-  const timeoutMs =
-    (options.timeout !== undefined
+  // The option is checked before anything is sent: a typo is a usage error (2) and fires nothing.
+  const timeoutSeconds =
+    options.timeout !== undefined
       ? parseWholeNumber(options.timeout, "--timeout", { min: 1, max: 86_400 })
-      : budgetSeconds) * 1000;
-  const pollMs = options.pollMs ?? 500;
+      : undefined;
+  const deployment = await ctx.connect();
   const startedWaiting = Date.now();
+  const sent = await sendManualFire(deployment, jobId, "cli");
+  const budgetSeconds = sent.job
+    ? sent.job.maxRunSeconds + sent.job.leaseSeconds + 120
+    : (deployment.validation.functionTimeoutSeconds ?? 900);
+  const timeoutMs = (timeoutSeconds ?? budgetSeconds) * 1000;
+  const pollMs = options.pollMs ?? 500;
   const deadline = startedWaiting + timeoutMs;
   const { out } = ctx;
-
-  const message: FireMessage = {
-    version: 1,
-    jobId,
-    scheduledAt: new Date(deployment.clock.now()).toISOString(),
-    source: "manual",
-    fireId: `cli-${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`,
-  };
-  const fireKey = fireKeyOf(message);
-  await createSqsQueue(deployment.sqs, deployment.queueUrl("fires")).send(JSON.stringify(message), {
-    jobId,
-    fireKey,
-  });
+  const { fireKey, stored } = sent;
   out.line(`Fired ${jobId} (fire ${fireKey}) on ${deployment.label}.`);
 
-  const fire = await poll(
-    () => getFire(deployment.table, jobId, fireKey),
+  const fire = await awaitFireOutcome(
+    deployment,
+    sent,
     Math.min(deadline, startedWaiting + DISPATCH_ANSWER_MS),
-    250,
   );
   if (!fire) {
     out.data({ jobId, fireKey, outcome: null, runId: null });
@@ -108,7 +87,7 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
       out.data({ jobId, fireKey, outcome: "buffered", holderRunId: fire.holderRunId ?? null, runId: null });
       return EXIT.ok;
     }
-    const drained = await poll(async () => drainedRunAfter(deployment, fire), deadline, pollMs);
+    const drained = await pollUntil(async () => drainedRunAfter(deployment, fire), deadline, pollMs);
     if (!drained) {
       out.data({ jobId, fireKey, outcome: "buffered", holderRunId: fire.holderRunId ?? null, runId: null });
       throw new NotFoundError(
@@ -157,14 +136,6 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
   return EXIT.unhealthy;
 }
 
-/** The run a buffered fire became: the job's first run from a drain created after the fire. */
-async function drainedRunAfter(deployment: Deployment, fire: FireRecord): Promise<RunRecord | undefined> {
-  const runs = await listRuns(deployment.table, fire.jobId, { limit: 10, sinceMs: fire.receivedAt - 1000 });
-  return runs
-    .filter((run) => run.source === "buffered" && run.createdAt >= fire.receivedAt)
-    .sort((a, b) => a.createdAt - b.createdAt)[0];
-}
-
 /**
  * Reads the run until it ends or the deadline passes, showing its progress: on a terminal a block
  * redrawn in place; otherwise a line each time it moves on (phase, plugin, status).
@@ -199,19 +170,5 @@ async function followRun(
     }
     if (Date.now() >= deadline) return run;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
-
-/** Calls `read` every `intervalMs` until it returns something or `deadline` (epoch ms) passes. */
-async function poll<T>(
-  read: () => Promise<T | undefined>,
-  deadline: number,
-  intervalMs: number,
-): Promise<T | undefined> {
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

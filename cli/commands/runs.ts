@@ -1,7 +1,7 @@
-import { getJob, listRuns } from "#adapters/dynamodb/reads.ts";
 import { describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
-import { EXIT, type ExitCode, NotFoundError } from "../exit-codes.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { readRunHistory } from "../operations/run-history.ts";
 import { parseRunStatus, parseSince, parseWholeNumber } from "../parse.ts";
 import { renderRunRows } from "../render/run-table.ts";
 
@@ -10,9 +10,6 @@ export interface RunsOptions {
   readonly since?: string;
   readonly limit?: string;
 }
-
-/** With a status filter, how far back to look for matching runs (runs are read newest first). */
-const FILTER_SCAN_LIMIT = 1000;
 
 /** `runs ID`: a job's run history, newest first, filtered by status and time. */
 export async function runsCommand(
@@ -27,16 +24,7 @@ export async function runsCommand(
   const sinceMs = options.since !== undefined ? parseSince(options.since, Date.now()) : undefined;
   const deployment = await ctx.connect();
   const nowMs = deployment.clock.now();
-  const read = await listRuns(deployment.table, jobId, {
-    limit: status ? FILTER_SCAN_LIMIT : limit,
-    sinceMs,
-  });
-  const runs = (status ? read.filter((run) => run.status === status) : read).slice(0, limit);
-  if (read.length === 0 && !(await getJob(deployment.table, jobId))) {
-    throw new NotFoundError(
-      `no job "${jobId}" and no runs of it on ${deployment.label}: agentcron jobs list shows the jobs there`,
-    );
-  }
+  const runs = await readRunHistory(deployment, jobId, { status, sinceMs, limit });
   const { out } = ctx;
   out.data({
     target: deployment.label,
