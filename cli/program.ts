@@ -5,6 +5,7 @@ import { inspectCommand } from "./commands/inspect.ts";
 import { applyCommand, listCommand, setEnabledCommand, showCommand } from "./commands/jobs.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand } from "./commands/runs.ts";
+import { consoleCommand } from "./console/console-command.ts";
 import type { CliIo, CommandContext } from "./context.ts";
 import { CliError, EXIT, type ExitCode, explainError } from "./exit-codes.ts";
 import { colourEnabled, Output } from "./output.ts";
@@ -151,6 +152,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .command("doctor")
     .description("check the deployment's invariants and say what to fix (exit 1 if anything fails)")
     .action(handle((ctx) => doctorCommand(ctx)));
+
+  program
+    .command("console")
+    .description("the operator console in the browser: jobs, runs and their timelines, dead letters, actions")
+    .option("--port <port>", "listen on this port of 127.0.0.1 (default: a free one)")
+    .action(handle((ctx, options: { port?: string }) => consoleCommand(ctx, options)));
 
   const dlq = program.command("dlq").description("dead-letter queues: list and redrive");
   dlq

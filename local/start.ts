@@ -1,6 +1,7 @@
 // `npm start`: the embedded local runtime. See README "Run it locally".
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { startLocalConsole } from "../cli/console/local-console.ts";
 import { DynamoDbLocalStartError } from "./emulators/dynamodb-local.ts";
 import { createFileLogger } from "./file-logger.ts";
 import { startLocalRuntime } from "./runtime.ts";
@@ -20,6 +21,8 @@ Options:
   --state-dir DIR    where data, logs and the runtime state live (default: .agentcron)
   --max-turns N      turns running at once (default: 4)
   --plain            no live view: one line per finished run (default when not a TTY)
+  --console-port N   the operator console's port on 127.0.0.1 (default: a free one)
+  --no-console       do not start the operator console
   -h, --help         this help
 `;
 
@@ -32,6 +35,8 @@ async function main(): Promise<number> {
       "state-dir": { type: "string", default: ".agentcron" },
       "max-turns": { type: "string", default: "4" },
       plain: { type: "boolean", default: false },
+      "console-port": { type: "string" },
+      "no-console": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -39,6 +44,16 @@ async function main(): Promise<number> {
   if (values.help) {
     process.stdout.write(usage);
     return 0;
+  }
+  const consolePort = values["console-port"] !== undefined ? Number(values["console-port"]) : undefined;
+  if (
+    consolePort !== undefined &&
+    !(Number.isInteger(consolePort) && consolePort >= 1 && consolePort <= 65_535)
+  ) {
+    process.stderr.write(
+      `agentcron: --console-port must be a port number (1-65535), got "${values["console-port"]}"\n`,
+    );
+    return 2;
   }
   const stateDir = resolve(values["state-dir"]);
   const logFile = join(stateDir, "logs", "agentcron.log");
@@ -67,7 +82,19 @@ async function main(): Promise<number> {
   process.stdout.write(
     `agentcron: running — DynamoDB ${runtime.state.dynamodbEndpoint}, SQS ${runtime.state.sqsEndpoint}\n`,
   );
-  const stopView = startTerminalView(runtime, process.stdout);
+  const operatorConsole = values["no-console"]
+    ? undefined
+    : await startLocalConsole({
+        state: runtime.state,
+        stateDir,
+        port: consolePort,
+        onError: (error) => log.error("console request failed", { error: String(error) }),
+      }).catch(async (error: unknown) => {
+        await runtime.stop();
+        throw error;
+      });
+  if (operatorConsole) process.stdout.write(`agentcron: console ${operatorConsole.url}\n`);
+  const stopView = startTerminalView(runtime, process.stdout, { consoleUrl: operatorConsole?.url });
 
   return new Promise((resolveExit) => {
     let firstSignalAt: number | undefined;
@@ -81,6 +108,7 @@ async function main(): Promise<number> {
       }
       firstSignalAt = Date.now();
       stopView();
+      await operatorConsole?.close();
       const running = runtime.activeInvocations.size;
       process.stdout.write(
         `agentcron: stopping${running > 0 ? `; ${running} running turn(s) stop and record themselves as cancelled` : ""}...\n`,

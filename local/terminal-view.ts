@@ -63,7 +63,12 @@ const STATUS_COLOUR: Record<string, number> = {
 };
 
 /** Renders a snapshot as the lines of the live view; colour only when `colour` (a TTY). */
-export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, colour: boolean): string[] {
+export function renderSnapshot(
+  runtime: LocalRuntime,
+  snapshot: ViewSnapshot,
+  colour: boolean,
+  options: { consoleUrl?: string } = {},
+): string[] {
   const paint = (text: string, code: number | undefined) =>
     colour && code ? `\x1b[${code}m${text}\x1b[0m` : text;
   const dim = (text: string) => (colour ? `\x1b[2m${text}\x1b[0m` : text);
@@ -74,6 +79,7 @@ export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, co
     `${bold("agentcron local")}  ${dim(`DynamoDB ${state.dynamodbEndpoint} · SQS ${state.sqsEndpoint} · ${state.dataDir ? `data ${state.dataDir}` : "in memory"}`)}`,
   );
   lines.push(dim(`logs ${state.logFile}`));
+  if (options.consoleUrl) lines.push(`console ${options.consoleUrl}`);
   lines.push("");
   lines.push(bold("Jobs"));
   lines.push(
@@ -143,6 +149,7 @@ export function renderSnapshot(runtime: LocalRuntime, snapshot: ViewSnapshot, co
 export function startTerminalView(
   runtime: LocalRuntime,
   output: NodeJS.WriteStream = process.stdout,
+  options: { consoleUrl?: string } = {},
 ): () => void {
   const tty = output.isTTY === true;
   const reported = new Set<string>();
@@ -154,7 +161,7 @@ export function startTerminalView(
       const snapshot = await readSnapshot(runtime);
       if (stopped) return;
       if (tty) {
-        const lines = renderSnapshot(runtime, snapshot, true);
+        const lines = renderSnapshot(runtime, snapshot, true, options);
         output.write(`\x1b[H${lines.map((line) => `${line}\x1b[K`).join("\n")}\n\x1b[J`);
       } else {
         for (const run of [...snapshot.recent].reverse()) {

@@ -9,7 +9,7 @@ import type { Deployment } from "../target.ts";
 /** What `jobs show` and the console's job page show of one job. */
 export interface JobOverview {
   readonly state: JobState;
-  /** The job's latest runs, newest first. */
+  /** The job's latest runs, newest first (`options.runs` of them; none when 0). */
   readonly runs: readonly RunRecord[];
   /** The next fires, or undefined when they cannot be known (paused, or a rate without its anchor). */
   readonly nextFires?: readonly Date[];
@@ -32,7 +32,7 @@ export async function readJobOverview(
   const nowMs = deployment.clock.now();
   const [[state], runs] = await Promise.all([
     readJobStates(deployment, jobId),
-    listRuns(deployment.table, jobId, { limit: options.runs ?? 5 }),
+    (options.runs ?? 5) > 0 ? listRuns(deployment.table, jobId, { limit: options.runs ?? 5 }) : [],
   ]);
   if (!state) throw jobNotFound(deployment, jobId);
   return {
