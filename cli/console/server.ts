@@ -243,7 +243,8 @@ export function statusFor(error: unknown): number {
 
 /**
  * Every response: scripts and styles from the console only (no inline script can run, so markup
- * injected through data could not act), no framing, no referrer (the token never leaves in one),
+ * injected through data could not act), no framing, referrers to the console only (none leaves for
+ * another site; "no-referrer" would make browsers send `Origin: null` on the console's own forms),
  * nothing cached but the hashed assets.
  */
 function setSecurityHeaders(response: ServerResponse): void {
@@ -253,7 +254,7 @@ function setSecurityHeaders(response: ServerResponse): void {
   );
   response.setHeader("x-content-type-options", "nosniff");
   response.setHeader("x-frame-options", "DENY");
-  response.setHeader("referrer-policy", "no-referrer");
+  response.setHeader("referrer-policy", "same-origin");
   response.setHeader("cache-control", "no-store");
 }
 

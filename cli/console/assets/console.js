@@ -27,7 +27,9 @@
     indicator.className = "live-indicator";
     indicator.setAttribute("role", "status");
     indicator.textContent = "Live";
-    root.prepend(indicator);
+    // After the action's notice, if there is one, so the two never overlap.
+    const notice = root.querySelector(".notice");
+    root.insertBefore(indicator, notice ? notice.nextSibling : root.firstChild);
     let stream;
     let ended = false;
 

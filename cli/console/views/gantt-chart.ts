@@ -16,7 +16,7 @@ export interface GanttOptions {
 
 const WIDTH = 1000;
 const LABEL_WIDTH = 180;
-const TIMING_WIDTH = 290;
+const TIMING_WIDTH = 330;
 const BAR_LEFT = LABEL_WIDTH;
 const BAR_WIDTH = WIDTH - LABEL_WIDTH - TIMING_WIDTH;
 const AXIS_HEIGHT = 26;
@@ -119,7 +119,7 @@ function renderRow(
   const outcome = row.startedAt === undefined ? (row.outcome ?? "not reached") : (row.outcome ?? "");
   parts.push(
     html`<text class="gantt-timing" x="${BAR_LEFT + BAR_WIDTH + 16}" y="${middle}">${rowTiming(row, options.nowMs)}</text>`,
-    html`<text class="gantt-outcome gantt-outcome-${state}" x="${BAR_LEFT + BAR_WIDTH + 124}" y="${middle}">${outcome}</text>`,
+    html`<text class="gantt-outcome gantt-outcome-${state}" x="${BAR_LEFT + BAR_WIDTH + 150}" y="${middle}">${outcome}</text>`,
   );
   return html`<g class="gantt-row">${parts}</g>`;
 }

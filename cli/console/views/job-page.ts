@@ -110,7 +110,7 @@ ${
 <div data-live-id="job-now">
 <section aria-labelledby="now-title"><h2 id="now-title">Now</h2>
 <dl class="facts">
-<dt>State</dt><dd>${state.enabled ? html`<span class="badge tone-neutral">enabled</span>` : html`<span class="badge tone-warn">paused</span>`} ${healthBadge(health)}</dd>
+<dt>State</dt><dd>${state.enabled ? html`<span class="badge tone-neutral">enabled</span>` : html`<span class="badge tone-warn">paused</span>`} ${health.label === "paused" ? "" : healthBadge(health)}</dd>
 <dt>Lease holder</dt><dd>${holderText(overview)}</dd>
 ${state.lease?.pending ? html`<dt>Waiting</dt><dd>${plural(state.lease.pending.count, "fire")} buffered since ${timeOf(state.lease.pending.firstScheduledAt)}: ${state.lease.pending.count > 1 ? "they run coalesced, as one run, " : "it runs "}when the job frees</dd>` : ""}
 <dt>Next fires</dt><dd>${nextFires(overview)}</dd>

@@ -22,7 +22,7 @@ export function renderLayout(page: PageContent, context: LayoutContext): string 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${page.title} · agentcron console</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${context.assets.css}">

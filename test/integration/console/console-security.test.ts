@@ -58,7 +58,7 @@ describe("the console's protection", () => {
     expect(setCookie).not.toContain(token);
   });
 
-  it("serves pages to a browser holding the cookie, with headers that forbid inline script, framing and referrers", async () => {
+  it("serves pages to a browser holding the cookie, with headers that forbid inline script, framing and referrers to other sites", async () => {
     const answer = await rawRequest(`${console_.origin}/`, { headers: { cookie } });
 
     expect(answer.status).toBe(200);
@@ -66,7 +66,7 @@ describe("the console's protection", () => {
     expect(answer.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(answer.headers["content-security-policy"]).not.toContain("unsafe-inline");
     expect(answer.headers["x-frame-options"]).toBe("DENY");
-    expect(answer.headers["referrer-policy"]).toBe("no-referrer");
+    expect(answer.headers["referrer-policy"]).toBe("same-origin");
   });
 
   it("refuses a request without the cookie, and a wrong token, saying to open the printed URL", async () => {
