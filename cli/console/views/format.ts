@@ -20,6 +20,7 @@ const STATUS_TONE: Record<string, "good" | "bad" | "warn" | "active" | "neutral"
   abandoned: "bad",
   "timed-out": "warn",
   cancelled: "warn",
+  "not-started": "bad",
   running: "active",
   queued: "active",
   run: "good",

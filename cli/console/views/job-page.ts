@@ -174,7 +174,7 @@ function renderHealth(overview: JobOverview): SafeHtml {
 <dt>Recent outcomes</dt><dd><ol class="inline-list outcomes" aria-label="oldest first">${stats.recentOutcomes.map((status) => html`<li>${statusBadge(status)}</li>`)}</ol> <span class="muted">oldest first</span></dd>
 <dt>In a row</dt><dd>${plural(stats.consecutiveFailures, "failure")} · ${plural(stats.consecutiveSkips, "skipped fire")}</dd>
 <dt>Last run</dt><dd>${stats.lastStatus ? statusBadge(stats.lastStatus) : "-"} ${relativeTimeOf(stats.lastEndedAt, overview.nowMs)} ${stats.lastRunId ? html`<a href="${paths.run(stats.lastRunId)}"><code>${stats.lastRunId}</code></a>` : ""}</dd>
-<dt>Totals</dt><dd>${plural(stats.runsEnded, "run")} ended · ${plural(stats.firesSkipped, "fire")} skipped · ${stats.firesBuffered} buffered · ${stats.firesRejected} rejected</dd>
+<dt>Totals</dt><dd>${plural(stats.runsEnded, "run")} ended · ${plural(stats.firesSkipped, "fire")} skipped · ${stats.firesBuffered} buffered · ${stats.firesRejected} rejected · ${stats.firesMissed ?? 0} missed</dd>
 </dl>
 </section>`;
 }
@@ -254,6 +254,7 @@ function renderResolved(job: JobDefinition): SafeHtml {
         )}</tbody></table></div>`
   }</dd>
 <dt>Budgets</dt><dd>${renderBudgetBar(budgets, job.maxRunSeconds)}<ul class="inline-list">${budgets.map(([phase, seconds]) => html`<li>${phase} ${seconds}s</li>`)}<li><strong>max run ${job.maxRunSeconds}s</strong></li></ul></dd>
+<dt>Start deadline</dt><dd>${job.startDeadlineSeconds}s: a queued run no turn began by then ends <code>not-started</code>, and a fire arriving later is <code>missed</code></dd>
 <dt>Lease</dt><dd>${job.leaseSeconds}s (heartbeat every ${Math.round(job.leaseSeconds / 3)}s) · overlap <code>${job.overlap}</code> · retryOnStall ${job.retryOnStall}</dd>
 <dt>History</dt><dd>kept ${job.historyRetentionDays} days</dd>
 <dt>Alarms</dt><dd>failure rate ≥ ${percentOf(job.alarms.failureRateThreshold)} over ${job.alarms.failureRateWindow} runs · ${job.alarms.consecutiveFailures} failures in a row · ${job.alarms.consecutiveSkips} skipped fires in a row</dd>`;
