@@ -1,7 +1,7 @@
 import type { CommandContext } from "../context.ts";
-import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
 import { parseWholeNumber } from "../parse.ts";
-import { startConsole } from "./server.ts";
+import { ConsoleListenError, startConsole } from "./server.ts";
 
 export interface ConsoleCommandOptions {
   readonly port?: string;
@@ -22,6 +22,9 @@ export async function consoleCommand(ctx: CommandContext, options: ConsoleComman
     deployment,
     port,
     onError: (error) => ctx.out.warn(`agentcron console: ${(error as Error).stack ?? String(error)}`),
+  }).catch((error: unknown) => {
+    // A port that is taken is fixed on the command line (exit 2).
+    throw error instanceof ConsoleListenError ? new UsageError(error.message) : error;
   });
   const { out } = ctx;
   out.data({ url: server.url, origin: server.origin, port: server.port, target: deployment.label });

@@ -1,4 +1,4 @@
-/** HTML that is already escaped (or trusted markup): interpolated as is by `html`. */
+/** HTML that is already escaped: interpolated as is by `html`. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -37,9 +37,4 @@ function render(value: unknown): string {
   if (Array.isArray(value)) return value.map(render).join("");
   if (value === undefined || value === null || value === false) return "";
   return escapeHtml(String(value));
-}
-
-/** Markup built elsewhere and known to be safe (an SVG the chart code drew from numbers). */
-export function trusted(markup: string): SafeHtml {
-  return new SafeHtml(markup);
 }

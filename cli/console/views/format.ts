@@ -30,7 +30,6 @@ const STATUS_TONE: Record<string, "good" | "bad" | "warn" | "active" | "neutral"
   missed: "bad",
   ok: "good",
   ready: "good",
-  "timed-out plugin": "bad",
 };
 
 /** A status (of a run, a fire, a plugin) as a badge: its word, in its tone. */
