@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
+import { identifyProcess, isSameProcessAlive } from "./processes/process-identity.ts";
 
 /**
  * What a running local runtime publishes for the CLI (`npx agentcron ... --local`, the default
@@ -8,6 +9,8 @@ import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
  */
 export interface LocalRuntimeState {
   readonly pid: number;
+  /** The runtime process's start time (see process-identity.ts): a reused PID is not taken for it. */
+  readonly processStartTime?: string;
   readonly startedAt: string;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
@@ -40,13 +43,25 @@ export function readRuntimeState(stateDir = DEFAULT_STATE_DIR): LocalRuntimeStat
   if (!existsSync(path)) return undefined;
   try {
     const state = JSON.parse(readFileSync(path, "utf8")) as LocalRuntimeState;
-    process.kill(state.pid, 0);
-    return state;
+    const alive =
+      state.processStartTime === undefined
+        ? identifyProcess(state.pid) !== undefined
+        : isSameProcessAlive({ pid: state.pid, startTime: state.processStartTime });
+    return alive ? state : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function removeRuntimeState(stateDir = DEFAULT_STATE_DIR): void {
-  rmSync(runtimeStatePath(stateDir), { force: true });
+/** Removes the published state — only the one `pid` wrote, never a newer runtime's. */
+export function removeRuntimeState(stateDir = DEFAULT_STATE_DIR, pid?: number): void {
+  const path = runtimeStatePath(stateDir);
+  if (pid !== undefined) {
+    try {
+      if ((JSON.parse(readFileSync(path, "utf8")) as LocalRuntimeState).pid !== pid) return;
+    } catch {
+      return;
+    }
+  }
+  rmSync(path, { force: true });
 }

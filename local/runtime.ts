@@ -2,7 +2,6 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse } from "aws-lambda";
 import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
 import { loadJobSet } from "#adapters/job-set-file.ts";
 import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
@@ -16,12 +15,24 @@ import { createSweepHandler } from "#functions/handlers/sweep-handler.ts";
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
 import { startSqsEmulator } from "./emulators/sqs-emulator.ts";
 import { appendLogLine } from "./file-logger.ts";
-import { invokeInChildProcess } from "./lambda/invoke-in-child.ts";
 import { createLoggingMetrics } from "./logging-metrics.ts";
+import { identifyProcess } from "./processes/process-identity.ts";
+import {
+  ProcessLedger,
+  processLedgerPath,
+  type RecordedProcess,
+  readProcessLedger,
+  removeProcessLedger,
+} from "./processes/process-ledger.ts";
+import { startGuardian } from "./processes/start-guardian.ts";
+import { stopRecordedProcesses } from "./processes/stop-recorded-processes.ts";
 import { QueuePoller } from "./queue-poller.ts";
 import { ensureQueues, ensureTable } from "./resources.ts";
+import { acquireRuntimeLock, type RuntimeLock, type RuntimeLockHolder } from "./runtime-lock.ts";
 import { type LocalRuntimeState, removeRuntimeState, writeRuntimeState } from "./runtime-state.ts";
 import { LocalScheduler } from "./scheduler.ts";
+import { type ActiveInvocation, createTurnInvoker } from "./turn-invoker.ts";
+import { stopTurnsOfOverRuns } from "./turn-reaper.ts";
 
 export interface LocalRuntimeOptions {
   /** The job set to apply at start; none when undefined (`npm start` passes jobs.json). */
@@ -37,15 +48,11 @@ export interface LocalRuntimeOptions {
   readonly log: Logger;
   /** @default 30 */
   readonly dispatchTimeoutSeconds?: number;
+  /** The state directory's lock, when the caller took it first; otherwise taken here. */
+  readonly lock?: RuntimeLock;
 }
 
-/** A turn invocation in flight: one child process. */
-export interface ActiveInvocation {
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly jobId: string;
-  readonly runId: string;
-}
+export type { ActiveInvocation } from "./turn-invoker.ts";
 
 export interface LocalRuntime {
   readonly state: LocalRuntimeState;
@@ -53,6 +60,10 @@ export interface LocalRuntime {
   readonly scheduler: LocalScheduler;
   readonly applied: ApplyJobsReport | undefined;
   readonly activeInvocations: ReadonlyMap<number, ActiveInvocation>;
+  /** Processes a runtime killed earlier on this state directory left running, stopped at start. */
+  readonly orphansStopped: readonly RecordedProcess[];
+  /** The runtime whose stale lock this one took over (it was killed, or crashed), if any. */
+  readonly tookOverFrom?: RuntimeLockHolder;
   /** Stops scheduling, asks running turns to stop and record themselves, stops the emulators. */
   stop(): Promise<void>;
 }
@@ -73,18 +84,75 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const stateDir = resolve(options.stateDir ?? ".agentcron");
   const logFile = join(stateDir, "logs", "agentcron.log");
   const log = options.log;
-  const jobSet = options.jobsFile ? loadJobSet(options.jobsFile) : undefined;
+  // One runtime per state directory: a second one would open the same data file (lock time-outs,
+  // lost run records) and overwrite the state the CLI reads. Throws RuntimeAlreadyRunningError.
+  const lock = options.lock ?? acquireRuntimeLock(stateDir);
+  const releaseLockOnExit = () => lock.release();
+  process.once("exit", releaseLockOnExit);
+  if (lock.tookOverFrom) {
+    log.info("took over the lock of a runtime that is gone (killed or crashed)", {
+      previousPid: lock.tookOverFrom.pid,
+      previousStartedAt: lock.tookOverFrom.startedAt,
+    });
+  }
+  const ledgerPath = processLedgerPath(stateDir);
+  // What a killed runtime left running (its guardian killed too, or a turn ignoring it) must be
+  // gone before DynamoDB Local opens the data file again.
+  const orphansStopped = await stopRecordedProcesses(readProcessLedger(ledgerPath));
+  if (orphansStopped.length > 0) {
+    log.warn("stopped processes left running by a runtime that was killed", {
+      stopped: orphansStopped.map((entry) => ({ pid: entry.pid, what: entry.description })),
+    });
+  }
+  const ledger = new ProcessLedger(ledgerPath);
+  ledger.clear();
+  const guardian = startGuardian(ledgerPath, logFile);
+  const releaseRuntime = async () => {
+    ledger.clear();
+    await guardian.stop();
+    removeProcessLedger(ledgerPath);
+    lock.release();
+    process.off("exit", releaseLockOnExit);
+  };
+
+  let jobSet: ReturnType<typeof loadJobSet> | undefined;
+  let dynamodb: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  let sqs: Awaited<ReturnType<typeof startSqsEmulator>> | undefined;
+  try {
+    jobSet = options.jobsFile ? loadJobSet(options.jobsFile) : undefined;
+    [dynamodb, sqs] = await Promise.all([
+      startDynamoDbLocal({ dataDir: options.inMemory ? undefined : join(stateDir, "data") }),
+      startSqsEmulator(),
+    ]);
+    for (const [pid, what] of [
+      [dynamodb.wrapperPid, "DynamoDB Local (its wrapper)"],
+      [dynamodb.javaPid, "DynamoDB Local (java)"],
+    ] as const) {
+      const identity = identifyProcess(pid);
+      if (identity)
+        ledger.record({
+          ...identity,
+          role: "dynamodb-local",
+          leadsGroup: pid === dynamodb.wrapperPid,
+          description: what,
+        });
+    }
+  } catch (error) {
+    await Promise.allSettled([sqs?.stop(), dynamodb?.stop()]);
+    await releaseRuntime();
+    throw error;
+  }
+  const emulators = { dynamodb, sqs };
+  const stopEmulators = async () => {
+    await Promise.allSettled([emulators.sqs.stop(), emulators.dynamodb.stop()]);
+  };
   // In AWS the turn function's timeout is derived from the deployed jobs (and a job applied later
-  // must fit in it). Locally nothing is deployed: allow Lambda's maximum, so any valid job applied
-  // with the CLI later runs; each run still stops at its own maxRunSeconds.
+  // must fit in it). Locally nothing is deployed: jobs are validated against Lambda's maximum, so
+  // any valid job applied with the CLI later runs; each turn's process is still killed at its own
+  // job's ceiling plus the margin (turn-invoker.ts).
   const turnTimeoutSeconds = LAMBDA_MAX_TIMEOUT_SECONDS;
   const turnConcurrency = options.maxConcurrentTurns ?? 4;
-
   const dataDir = options.inMemory ? undefined : join(stateDir, "data");
-  const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal({ dataDir }), startSqsEmulator()]);
-  const stopEmulators = async () => {
-    await Promise.allSettled([sqs.stop(), dynamodb.stop()]);
-  };
   try {
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
     const clients = {
@@ -127,7 +195,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const state: LocalRuntimeState = {
       pid: process.pid,
-      startedAt: new Date().toISOString(),
+      processStartTime: lock.holder.startTime,
+      startedAt: lock.holder.startedAt,
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
       region: LOCAL_REGION,
@@ -151,8 +220,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sweepOnce = createSweepHandler(sweepDependenciesOf(deps));
 
     const shutdown = new AbortController();
-    const active = new Map<number, ActiveInvocation>();
-    const turnEnvironment = childEnvironment(state);
+    const turns = createTurnInvoker({
+      jobs: deps.store.jobs,
+      validation: deps.validation,
+      env: childEnvironment(state),
+      ledger,
+      shutdownSignal: shutdown.signal,
+      log,
+      onLine: (line) => appendLogLine(logFile, line),
+    });
+    const stopOverTurns = () =>
+      stopTurnsOfOverRuns({
+        table: deps.store.table,
+        active: turns.active,
+        now: () => deps.clock.now(),
+        log,
+      });
     const arnOf = async (url: string) =>
       (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
         .Attributes?.QueueArn ?? url;
@@ -163,7 +246,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       queueArn: await arnOf(queues.firesQueueUrl),
       batchSize: 10,
       maxConcurrency: 2,
-      invoke: (event) => dispatch(event),
+      // Dispatch ends the run of an overdue holder it meets: its process goes first.
+      invoke: async (event) => {
+        await stopOverTurns();
+        return dispatch(event);
+      },
       log,
     });
     const turnsPoller = new QueuePoller({
@@ -173,46 +260,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       batchSize: 1,
       maxConcurrency: turnConcurrency,
       log,
-      invoke: async (event) => {
-        const message = safeJson(event.Records[0]?.body);
-        let pid = 0;
-        const result = await invokeInChildProcess<SQSBatchResponse>({
-          entry: "functions/turn.ts",
-          event,
-          functionName: "turn",
-          timeoutMs: turnTimeoutSeconds * 1000,
-          env: turnEnvironment,
-          shutdownSignal: shutdown.signal,
-          onSpawn: (spawned) => {
-            pid = spawned;
-            active.set(pid, {
-              pid,
-              startedAt: Date.now(),
-              jobId: String(message?.jobId),
-              runId: String(message?.runId),
-            });
-          },
-          onLine: (line) => appendLogLine(logFile, line),
-        });
-        active.delete(pid);
-        if (result.kind === "returned") return result.result;
-        if (result.kind === "timed-out") {
-          log.error(`Task timed out after ${turnTimeoutSeconds} seconds`, {
-            function: "turn",
-            runId: message?.runId,
-          });
-        } else {
-          log.error("turn invocation failed", { function: "turn", runId: message?.runId, result });
-        }
-        return undefined;
-      },
+      invoke: turns.invoke,
     });
 
     scheduler.start();
     firesPoller.start();
     turnsPoller.start();
-    const runSweep = () =>
-      sweepOnce().catch((error: unknown) => log.error("sweep failed", { error: String(error) }));
+    // The sweeper ends overdue runs with a diagnostic: their processes are killed first, so "its
+    // process is gone" is true when it is written; and again after, for a run ended meanwhile.
+    const runSweep = async () => {
+      try {
+        await stopOverTurns();
+        await sweepOnce();
+        await stopOverTurns();
+      } catch (error) {
+        log.error("sweep failed", { error: String(error) });
+      }
+    };
     void runSweep();
     const sweepTimer = setInterval(runSweep, options.sweepIntervalMs ?? 60_000);
 
@@ -222,7 +286,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       deps,
       scheduler,
       applied,
-      activeInvocations: active,
+      activeInvocations: turns.active,
+      orphansStopped,
+      tookOverFrom: lock.tookOverFrom,
       stop() {
         stopping ??= (async () => {
           scheduler.stop();
@@ -230,15 +296,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           shutdown.abort();
           await turnsPoller.stop();
           await firesPoller.stop();
-          removeRuntimeState(stateDir);
+          removeRuntimeState(stateDir, process.pid);
           for (const client of Object.values(clients)) client.destroy();
           await stopEmulators();
+          await releaseRuntime();
         })();
         return stopping;
       },
     };
   } catch (error) {
     await stopEmulators();
+    await releaseRuntime();
     throw error;
   }
 }
@@ -268,12 +336,4 @@ function childEnvironment(state: LocalRuntimeState): Record<string, string> {
     AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS: String(state.turnFunctionTimeoutSeconds),
     POWERTOOLS_SERVICE_NAME: state.serviceName,
   };
-}
-
-function safeJson(text: string | undefined): Record<string, unknown> | undefined {
-  try {
-    return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,6 +5,7 @@ import { startLocalConsole } from "../cli/console/local-console.ts";
 import { DynamoDbLocalStartError } from "./emulators/dynamodb-local.ts";
 import { createFileLogger } from "./file-logger.ts";
 import { startLocalRuntime } from "./runtime.ts";
+import { acquireRuntimeLock, RuntimeAlreadyRunningError } from "./runtime-lock.ts";
 import { startTerminalView } from "./terminal-view.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -12,7 +13,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const usage = `Usage: npm start -- [options]
 
 Runs agentcron on this machine: DynamoDB Local and an SQS emulator on loopback, the jobs in
-jobs.json on their schedules, each turn in its own process. Ctrl-C stops it cleanly.
+jobs.json on their schedules, each turn in its own process. Ctrl-C (or SIGTERM) stops it cleanly.
+One runtime per state directory: a second start on the same one exits at once (code 1).
 
 Options:
   --jobs FILE        job set to apply at start (default: jobs.json)
@@ -66,6 +68,28 @@ async function main(): Promise<number> {
       ? undefined
       : (line, level) => (level === "ERROR" || level === "WARN") && process.stderr.write(`${line}\n`),
   });
+  // First, before anything is printed or started: a second runtime on this state directory stops here.
+  const lock = acquireRuntimeLock(stateDir);
+  // Ctrl-C and SIGTERM (`timeout 120 npm start`, a service manager) stop the runtime the same clean
+  // way. Listening from the start: a signal during startup stops it once it is up, instead of
+  // killing it halfway with its lock and emulators left behind.
+  const stopRequested = new Promise<void>((resolveStop) => {
+    let firstSignalAt: number | undefined;
+    const onSignal = () => {
+      if (firstSignalAt !== undefined) {
+        // npm and tsx relay the terminal's Ctrl-C (and `timeout` signals the whole group), so one
+        // request can arrive twice within milliseconds; only a second one a moment later means
+        // "stop now". The guardian then stops what is left.
+        if (Date.now() - firstSignalAt < 1500) return;
+        process.stderr.write("agentcron: stopping now (second signal)\n");
+        process.exit(130);
+      }
+      firstSignalAt = Date.now();
+      resolveStop();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
   process.stdout.write(`agentcron: starting DynamoDB Local and the SQS emulator (logs: ${logFile})\n`);
   const runtime = await startLocalRuntime({
     jobsFile: values["no-jobs"] ? undefined : values.jobs,
@@ -73,7 +97,20 @@ async function main(): Promise<number> {
     stateDir,
     maxConcurrentTurns: Number(values["max-turns"]),
     log,
+    lock,
   });
+  if (runtime.tookOverFrom) {
+    process.stdout.write(
+      `agentcron: the previous runtime on ${stateDir} (pid ${runtime.tookOverFrom.pid}) is gone without stopping cleanly; took over its lock\n`,
+    );
+  }
+  if (runtime.orphansStopped.length > 0) {
+    process.stdout.write(
+      `agentcron: stopped ${runtime.orphansStopped.length} process(es) it left running before opening the data: ${runtime.orphansStopped
+        .map((entry) => `${entry.description} (pid ${entry.pid})`)
+        .join(", ")}\n`,
+    );
+  }
   for (const change of runtime.applied?.changes ?? []) {
     process.stdout.write(
       `  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}\n`,
@@ -96,36 +133,23 @@ async function main(): Promise<number> {
   if (operatorConsole) process.stdout.write(`agentcron: console ${operatorConsole.url}\n`);
   const stopView = startTerminalView(runtime, process.stdout, { consoleUrl: operatorConsole?.url });
 
-  return new Promise((resolveExit) => {
-    let firstSignalAt: number | undefined;
-    const shutdown = async () => {
-      if (firstSignalAt !== undefined) {
-        // npm and tsx relay the terminal's Ctrl-C too, so one press can arrive twice within
-        // milliseconds; only a second press a moment later means "stop now".
-        if (Date.now() - firstSignalAt < 1500) return;
-        process.stderr.write("agentcron: stopping now (second signal)\n");
-        process.exit(130);
-      }
-      firstSignalAt = Date.now();
-      stopView();
-      await operatorConsole?.close();
-      const running = runtime.activeInvocations.size;
-      process.stdout.write(
-        `agentcron: stopping${running > 0 ? `; ${running} running turn(s) stop and record themselves as cancelled` : ""}...\n`,
-      );
-      await runtime.stop();
-      process.stdout.write("agentcron: stopped\n");
-      resolveExit(0);
-    };
-    process.on("SIGINT", () => void shutdown());
-    process.on("SIGTERM", () => void shutdown());
-  });
+  await stopRequested;
+  stopView();
+  await operatorConsole?.close();
+  const running = runtime.activeInvocations.size;
+  process.stdout.write(
+    `agentcron: stopping${running > 0 ? `; ${running} running turn(s) stop and record themselves as cancelled` : ""}...\n`,
+  );
+  await runtime.stop();
+  process.stdout.write("agentcron: stopped\n");
+  return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof DynamoDbLocalStartError) process.stderr.write(`agentcron: ${error.message}\n`);
+    if (error instanceof DynamoDbLocalStartError || error instanceof RuntimeAlreadyRunningError)
+      process.stderr.write(`agentcron: ${error.message}\n`);
     else
       process.stderr.write(
         `agentcron: could not start: ${error instanceof Error ? error.message : String(error)}\n`,

@@ -38,6 +38,35 @@ export function childEnvironment(
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
+/** Told about every process group this process starts and ends (see {@link observeProcessGroups}). */
+export interface ProcessGroupObserver {
+  started(groupId: number): void;
+  ended(groupId: number): void;
+}
+
+const observers = new Set<ProcessGroupObserver>();
+
+/**
+ * Registers an observer of the process groups started here (command agents, stdio MCP servers).
+ * Each group leaves this process's own process group, so whoever runs this process cannot reach
+ * them by signalling its group: the local runtime observes them to stop them when a turn process
+ * is killed or dies. Returns a function that removes the observer.
+ */
+export function observeProcessGroups(observer: ProcessGroupObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
+function notify(event: keyof ProcessGroupObserver, groupId: number): void {
+  for (const observer of observers) {
+    try {
+      observer[event](groupId);
+    } catch {
+      // an observer's failure is not the spawner's
+    }
+  }
+}
+
 /**
  * Spawns `command` (never through a shell) as the leader of its own process group, with all three
  * stdio streams piped. The caller must attach stdout/stderr listeners at once and end the group with
@@ -61,6 +90,7 @@ export function spawnProcessGroup(
   const pid = child.pid;
   if (pid !== undefined) {
     liveGroups.add(pid);
+    notify("started", pid);
   }
   return child;
 }
@@ -85,7 +115,7 @@ export async function terminateProcessGroup(child: { readonly pid?: number | und
     signalGroup(groupId, "SIGKILL");
     await waitUntilGroupGone(groupId, 2_000);
   } finally {
-    liveGroups.delete(groupId);
+    if (liveGroups.delete(groupId)) notify("ended", groupId);
   }
 }
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { identifyProcess } from "../processes/process-identity.ts";
 import { findFreeLoopbackPort } from "./free-port.ts";
 
 /** Raised when DynamoDB Local cannot start; the message says what to do. */
@@ -14,6 +15,10 @@ export interface DynamoDbLocal {
   /** `http://127.0.0.1:PORT` — pass as the DynamoDB client's endpoint. */
   readonly endpoint: string;
   readonly port: number;
+  /** The wrapper's pid, which leads the process group DynamoDB Local runs in. */
+  readonly wrapperPid: number;
+  /** The JVM's pid. */
+  readonly javaPid: number;
   stop(): Promise<void>;
 }
 
@@ -54,16 +59,26 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     args.push("-inMemory");
   }
 
-  // A terminal's Ctrl-C reaches the whole foreground process group, and a JVM dies at SIGINT at once
-  // — under turns still recording their outcome. Started with SIGINT ignored (a disposition the
-  // JVM inherits through exec and respects), it stays in our group, so killing the group still
-  // takes it down, and the runtime stops it last with SIGTERM.
-  const child = spawn("/bin/sh", ["-c", 'trap "" INT; exec "$0" "$@"', java, ...args], {
+  // DynamoDB Local runs under a small shell wrapper that leads a process group of its own, so neither
+  // a terminal's Ctrl-C nor a signal to our process group stops it under turns still recording
+  // their outcome: we stop it last. The wrapper is also its parent-death watch: its stdin is a pipe
+  // from this process, which reaches end-of-file when this process exits — however it exits, kill -9
+  // included — and then it stops the JVM. stop() closes that pipe too.
+  const child = spawn("/bin/sh", ["-c", PARENT_DEATH_WRAPPER, "dynamodb-local", java, ...args], {
     cwd: emulatorDir,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe", "pipe"],
+    detached: true,
   });
-  // If this Node process dies without calling stop(), do not leave a JVM behind.
-  const killOnExit = () => child.kill("SIGKILL");
+  const javaPid = readJavaPid(child);
+  // If this Node process exits without calling stop(), the closing pipe stops it; SIGKILL the group
+  // as well, in case the exit is a crash in the middle of startup.
+  const killOnExit = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  };
   process.once("exit", killOnExit);
   child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
@@ -74,15 +89,53 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
   child.stderr?.on("data", collect);
 
   const endpoint = `http://127.0.0.1:${port}`;
+  let pid: number;
   try {
-    await waitUntilServing(endpoint, child, options.startTimeoutMs ?? 30_000);
+    pid = await javaPid;
+    await waitUntilServing(
+      endpoint,
+      () => identifyProcess(pid) !== undefined,
+      options.startTimeoutMs ?? 30_000,
+    );
   } catch (error) {
-    child.kill("SIGKILL");
+    killOnExit();
     throw new DynamoDbLocalStartError(
       `DynamoDB Local did not start on ${endpoint}: ${(error as Error).message}\n--- its output ---\n${output}`,
     );
   }
-  return { endpoint, port, stop: () => stopProcess(child) };
+  return { endpoint, port, wrapperPid: child.pid ?? 0, javaPid: pid, stop: () => stopWrapper(child) };
+}
+
+/**
+ * `sh -c` script: starts "$@" (java ...) in the background, writes its pid to fd 3, then waits for
+ * end-of-file on stdin — the parent exited or called stop() — and stops it with SIGTERM.
+ */
+const PARENT_DEATH_WRAPPER = [
+  '"$@" </dev/null 3>&- &',
+  "java_pid=$!",
+  'echo "$java_pid" >&3',
+  "exec 3>&-",
+  "while read -r _; do :; done",
+  'kill -TERM "$java_pid" 2>/dev/null',
+  'wait "$java_pid"',
+].join("\n");
+
+function readJavaPid(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const pidStream = child.stdio[3] as NodeJS.ReadableStream | null;
+    if (!pidStream) return reject(new Error("the wrapper has no pid pipe"));
+    pidStream.setEncoding("utf8");
+    pidStream.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    pidStream.on("end", () => {
+      const pid = Number(text.trim());
+      if (Number.isInteger(pid) && pid > 1) resolve(pid);
+      else reject(new Error("the wrapper did not report the java process"));
+    });
+    child.once("error", reject);
+  });
 }
 
 function findJava(): string {
@@ -116,7 +169,11 @@ function findEmulatorDir(): string {
   return dir;
 }
 
-async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilServing(
+  endpoint: string,
+  javaAlive: () => boolean,
+  timeoutMs: number,
+): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
@@ -126,7 +183,7 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`the java process exited with code ${child.exitCode}`);
+      if (!javaAlive()) throw new Error("the java process exited");
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
@@ -141,12 +198,21 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs
   }
 }
 
-/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
-export async function stopProcess(child: ChildProcess): Promise<void> {
+/**
+ * Closes the wrapper's stdin (it stops the JVM with SIGTERM and exits when the JVM has), then
+ * SIGKILLs the whole group if it is still there after 5 s.
+ */
+async function stopWrapper(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  child.stdin?.end();
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }, 5000);
   await exited;
   clearTimeout(timer);
 }

@@ -1,0 +1,77 @@
+import { getLease, getRun } from "#adapters/dynamodb/reads.ts";
+import type { TableContext } from "#adapters/dynamodb/table-context.ts";
+import { isOverdue } from "#core/leases/lease.ts";
+import type { Logger } from "#core/logger.ts";
+import { describeTime } from "#core/time-format.ts";
+import type { ActiveInvocation } from "./turn-invoker.ts";
+
+/** Error classes of runs ended by the sweeper (or by dispatch taking an overdue job over). */
+const ENDED_FROM_OUTSIDE = new Set(["RunAbandonedError", "RunStalledError", "RunCeilingExceededError"]);
+/** A turn that recorded its end exits within moments; one still there after this is stuck. */
+const EXIT_AFTER_END_MS = 30_000;
+/** Longest wait for a killed turn's processes to be gone. */
+const KILL_WAIT_MS = 10_000;
+
+export interface TurnReaperDependencies {
+  readonly table: TableContext;
+  readonly active: ReadonlyMap<number, ActiveInvocation>;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+/**
+ * Kills the turn processes whose run is over in the table's eyes while the process still lives —
+ * the local runtime's part of "a diagnostic says *its process is gone* only when it is":
+ *
+ * - a run that has begun and whose lease expired or whose phase deadline passed (the sweeper, or
+ *   dispatch meeting the job, is about to end it as abandoned, stalled or timed out): it is killed
+ *   *before* the sweep, so the diagnostic written next is true. Its process is blocked or hung; a
+ *   live turn renews its lease and moves on from a phase in time;
+ * - a run already ended from outside (the sweeper), or that recorded its own end long ago.
+ *
+ * Each kill takes the turn's process group and every group it started (agents, MCP servers), and
+ * frees its slot. Resolves once the killed processes are gone. Never throws.
+ */
+export async function stopTurnsOfOverRuns(deps: TurnReaperDependencies): Promise<void> {
+  const checks = [...deps.active.values()].map(async (invocation) => {
+    try {
+      const reason = await whyOver(deps, invocation);
+      if (!reason) return;
+      deps.log.warn(`killing the turn process of run ${invocation.runId}: ${reason}`, {
+        jobId: invocation.jobId,
+        runId: invocation.runId,
+        pid: invocation.pid,
+      });
+      invocation.handle.kill(reason);
+      await Promise.race([invocation.ended, new Promise((resolve) => setTimeout(resolve, KILL_WAIT_MS))]);
+    } catch (error) {
+      deps.log.warn("could not check a turn process against its run", {
+        runId: invocation.runId,
+        error: String(error),
+      });
+    }
+  });
+  await Promise.all(checks);
+}
+
+async function whyOver(
+  deps: TurnReaperDependencies,
+  invocation: ActiveInvocation,
+): Promise<string | undefined> {
+  const lease = await getLease(deps.table, invocation.jobId);
+  const nowMs = deps.now();
+  if (lease?.holderRunId === invocation.runId) {
+    // Not begun (queued, the process still starting): waiting is not dying.
+    if (lease.phase === undefined || !isOverdue(lease, nowMs)) return undefined;
+    return lease.expiresAt !== undefined && lease.expiresAt < nowMs
+      ? `its lease expired at ${describeTime(lease.expiresAt)} without a heartbeat (event loop blocked or hung)`
+      : `its phase ${lease.phase} passed its deadline ${describeTime(lease.phaseDeadlineAt ?? nowMs)}`;
+  }
+  const run = await getRun(deps.table, invocation.jobId, invocation.runId);
+  if (run?.endedAt === undefined) return undefined;
+  if (run.error && ENDED_FROM_OUTSIDE.has(run.error.class))
+    return `the run was ended as ${run.status} (${run.error.class}) while its process still ran`;
+  if (nowMs - run.endedAt > EXIT_AFTER_END_MS)
+    return `the run recorded its end ${Math.round((nowMs - run.endedAt) / 1000)}s ago but its process did not exit`;
+  return undefined;
+}
