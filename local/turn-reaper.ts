@@ -1,7 +1,8 @@
 import { getLease, getRun } from "#adapters/dynamodb/reads.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
-import { isOverdue } from "#core/leases/lease.ts";
+import { isOverdue, type LeaseState } from "#core/leases/lease.ts";
 import type { Logger } from "#core/logger.ts";
+import type { RunRecord } from "#core/runs/run-record.ts";
 import { describeTime } from "#core/time-format.ts";
 import type { ActiveInvocation } from "./turn-invoker.ts";
 
@@ -59,15 +60,29 @@ async function whyOver(
   invocation: ActiveInvocation,
 ): Promise<string | undefined> {
   const lease = await getLease(deps.table, invocation.jobId);
-  const nowMs = deps.now();
-  if (lease?.holderRunId === invocation.runId) {
+  const held = lease?.holderRunId === invocation.runId;
+  const run = held ? undefined : await getRun(deps.table, invocation.jobId, invocation.runId);
+  return reasonToStopTurn({ runId: invocation.runId, lease, run, nowMs: deps.now() });
+}
+
+/**
+ * Why the process of run `runId` must be stopped now, or undefined when it may run on. Pure: it
+ * reads the run's lease (and, once the run no longer holds it, the run record).
+ */
+export function reasonToStopTurn(facts: {
+  readonly runId: string;
+  readonly lease: LeaseState | undefined;
+  readonly run: Pick<RunRecord, "status" | "endedAt" | "error"> | undefined;
+  readonly nowMs: number;
+}): string | undefined {
+  const { lease, run, nowMs } = facts;
+  if (lease?.holderRunId === facts.runId) {
     // Not begun (queued, the process still starting): waiting is not dying.
     if (lease.phase === undefined || !isOverdue(lease, nowMs)) return undefined;
     return lease.expiresAt !== undefined && lease.expiresAt < nowMs
       ? `its lease expired at ${describeTime(lease.expiresAt)} without a heartbeat (event loop blocked or hung)`
       : `its phase ${lease.phase} passed its deadline ${describeTime(lease.phaseDeadlineAt ?? nowMs)}`;
   }
-  const run = await getRun(deps.table, invocation.jobId, invocation.runId);
   if (run?.endedAt === undefined) return undefined;
   if (run.error && ENDED_FROM_OUTSIDE.has(run.error.class))
     return `the run was ended as ${run.status} (${run.error.class}) while its process still ran`;
