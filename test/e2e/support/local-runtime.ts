@@ -25,10 +25,12 @@ export interface TestRuntime {
 
 /**
  * Starts the embedded local runtime (DynamoDB Local in memory, the SQS emulator, scheduler,
- * pollers, turns in child processes) with a temporary state dir, no jobs, and a sweep every 2 s
- * (instead of every minute) so lease expiries are noticed quickly.
+ * pollers, turns in child processes) with a temporary state dir, no jobs, and by default a sweep
+ * every 2 s (instead of every minute) so lease expiries are noticed quickly.
  */
-export async function startTestRuntime(): Promise<TestRuntime> {
+export async function startTestRuntime(
+  options: { readonly sweepIntervalMs?: number; readonly maxConcurrentTurns?: number } = {},
+): Promise<TestRuntime> {
   const stateDir = mkdtempSync(join(tmpdir(), "agentcron-e2e-"));
   const log = createFileLogger({
     path: join(stateDir, "logs", "agentcron.log"),
@@ -39,7 +41,8 @@ export async function startTestRuntime(): Promise<TestRuntime> {
     jobsFile: undefined,
     inMemory: true,
     stateDir,
-    sweepIntervalMs: 2_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 2_000,
+    maxConcurrentTurns: options.maxConcurrentTurns,
     log,
   });
   const table = runtime.deps.store.table;
