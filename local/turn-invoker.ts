@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { turnTimeoutFor } from "#adapters/job-set-file.ts";
 import { type JobValidationContext, validateJob } from "#core/jobs/job-schema.ts";
+import { FALLBACK_RUN_SETTINGS } from "#core/jobs/run-settings.ts";
 import type { Logger } from "#core/logger.ts";
 import type { JobStore } from "#core/ports.ts";
 import {
@@ -19,6 +20,8 @@ export interface ActiveInvocation {
   readonly runId: string;
   /** The function timeout it runs under: its job's ceiling plus the margin (seconds). */
   readonly timeoutSeconds: number;
+  /** Its job's ceiling, as the sweeper judges the run by it. */
+  readonly maxRunSeconds: number;
   readonly handle: InvocationHandle;
   /** Settles once the process, and every process group it started, is gone. */
   readonly ended: Promise<InvocationResult<SQSBatchResponse>>;
@@ -51,7 +54,7 @@ export function createTurnInvoker(options: TurnInvokerOptions) {
     const message = safeJson(event.Records[0]?.body);
     const jobId = String(message?.jobId);
     const runId = String(message?.runId);
-    const timeoutSeconds = await functionTimeoutFor(jobId);
+    const { maxRunSeconds, timeoutSeconds } = await timeoutsOf(jobId);
     const log = options.log.child({ function: "turn", jobId, runId });
     let resolveEnded: (result: InvocationResult<SQSBatchResponse>) => void = () => {};
     const ended = new Promise<InvocationResult<SQSBatchResponse>>((resolve) => {
@@ -67,7 +70,16 @@ export function createTurnInvoker(options: TurnInvokerOptions) {
       shutdownSignal: options.shutdownSignal,
       onSpawn: (handle) => {
         pid = handle.pid;
-        active.set(pid, { pid, startedAt: Date.now(), jobId, runId, timeoutSeconds, handle, ended });
+        active.set(pid, {
+          pid,
+          startedAt: Date.now(),
+          jobId,
+          runId,
+          timeoutSeconds,
+          maxRunSeconds,
+          handle,
+          ended,
+        });
         record(pid, "turn", `turn of run ${runId} (job ${jobId})`);
       },
       onChildGroup: (change, groupId) => {
@@ -88,13 +100,17 @@ export function createTurnInvoker(options: TurnInvokerOptions) {
     if (identity) options.ledger.record({ ...identity, role, leadsGroup: true, description });
   }
 
-  /** The turn function timeout this job would get in AWS; the default job's when it cannot be read. */
-  async function functionTimeoutFor(jobId: string): Promise<number> {
+  /** Its job's ceiling and the turn function timeout it would get in AWS; a deleted job's defaults. */
+  async function timeoutsOf(jobId: string): Promise<{ maxRunSeconds: number; timeoutSeconds: number }> {
     const stored = await options.jobs.getJob(jobId).catch(() => undefined);
     const parsed = stored
       ? validateJob(stored.spec, { ...options.validation, admitUnregisteredHarness: true })
       : undefined;
-    return turnTimeoutFor(parsed?.ok ? [parsed.job] : []);
+    const job = parsed?.ok ? parsed.job : undefined;
+    return {
+      maxRunSeconds: job?.maxRunSeconds ?? FALLBACK_RUN_SETTINGS.maxRunSeconds,
+      timeoutSeconds: turnTimeoutFor(job ? [job] : []),
+    };
   }
 
   return { invoke, active: active as ReadonlyMap<number, ActiveInvocation> };

@@ -48,11 +48,3 @@ export function holderIsQueued(lease: LeaseState): boolean {
 export function isExpired(lease: LeaseState, nowMs: number): boolean {
   return lease.expiresAt !== undefined && lease.expiresAt < nowMs;
 }
-
-/**
- * Whether whoever settles overdue holders (the sweeper, dispatch) would end the holder's run now:
- * its lease expired, or its current phase passed its deadline.
- */
-export function isOverdue(lease: LeaseState, nowMs: number): boolean {
-  return isExpired(lease, nowMs) || (lease.phaseDeadlineAt !== undefined && lease.phaseDeadlineAt < nowMs);
-}
