@@ -1,5 +1,6 @@
 import type { JobDefinition, JobSpec } from "./jobs/job-schema.ts";
 import type { LeaseState } from "./leases/lease.ts";
+import type { RunOutputRecord } from "./runs/run-output.ts";
 import type {
   FireRecord,
   PhaseName,
@@ -186,6 +187,15 @@ export interface RunStore {
       historyRetentionDays: number;
     },
   ): Promise<FencedWriteResult | { readonly kind: "stats-conflict" }>;
+  /**
+   * Keeps a run's full output (and an agent process's stream tails) in an item of its own, written
+   * before the run's end and expiring with it. Idempotent: a retry writes the same item again.
+   */
+  saveRunOutput(
+    fence: RunFence,
+    output: RunOutputRecord,
+    options: { nowMs: number; historyRetentionDays: number },
+  ): Promise<void>;
   getStats(jobId: string): Promise<JobStats | undefined>;
   /**
    * After a release: takes the lease out of the sweep index unless a fire is pending on it, in

@@ -2,6 +2,7 @@ import type { DispatchStore, JobStore, RunStore, SweepStore } from "#core/ports.
 import { raiseTransientErrors } from "../aws/transient-errors.ts";
 import { createDispatchWrites } from "./dispatch-writes.ts";
 import { createJobRepository } from "./job-repository.ts";
+import { saveRunOutput } from "./run-output.ts";
 import { createRunWrites } from "./run-writes.ts";
 import { createSweepStore } from "./sweep-store.ts";
 import type { TableContext } from "./table-context.ts";
@@ -24,7 +25,10 @@ export function createDynamoStore(table: TableContext): DynamoStore {
     table,
     jobs: createJobRepository(table),
     dispatch: createDispatchWrites(table),
-    runs: createRunWrites(table),
+    runs: {
+      ...createRunWrites(table),
+      saveRunOutput: (fence, output, options) => saveRunOutput(table, fence, output, options),
+    },
     sweep: createSweepStore(table),
   };
 }

@@ -11,6 +11,8 @@ export const keys = {
   lease: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "LEASE" }),
   stats: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "STATS" }),
   run: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `RUN#${runId}` }),
+  /** A run's full output, next to the run (not under `RUN#`, so run queries never read it). */
+  runOutput: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `OUTPUT#${runId}` }),
   fire: (jobId: string, fireKey: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `FIRE#${fireKey}` }),
   lastSweep: (): ItemKey => ({ pk: "SYSTEM", sk: "SWEEPER" }),
   /** The local runtime's stand-in for a job's EventBridge rule. */

@@ -143,7 +143,7 @@ export function statsUpdate(table: TableContext, before: JobStats, after: JobSta
   };
 }
 
-export function createRunWrites(table: TableContext): RunStore {
+export function createRunWrites(table: TableContext): Omit<RunStore, "saveRunOutput"> {
   return {
     async loadRunContext(jobId, runId) {
       const wanted = {

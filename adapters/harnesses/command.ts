@@ -5,12 +5,17 @@ import {
   secretReferenceSchema,
   strictOptionsObject,
 } from "#adapters/secrets/option-schemas.ts";
-import { type Harness, HarnessAbortedError, HarnessFailedError } from "#core/agents/harness.ts";
+import {
+  type Harness,
+  HarnessAbortedError,
+  HarnessFailedError,
+  type HarnessStreams,
+} from "#core/agents/harness.ts";
 import { boundedTurnSignal, describeAbortReason } from "./abort.ts";
 import { HeadCapture, TailCapture } from "./output-capture.ts";
 import { childEnvironment, spawnProcessGroup, terminateProcessGroup } from "./process-group.ts";
 
-const STDERR_TAIL_BYTES = 4 * 1024;
+const STREAM_TAIL_BYTES = 8 * 1024;
 // After the group is gone the pipes close at once, unless a process that left the group (setsid)
 // still holds them: do not wait for that one forever.
 const PIPE_CLOSE_WAIT_MS = 1_000;
@@ -75,7 +80,18 @@ interface ChildOutcome {
   readonly exitSignal: NodeJS.Signals | null;
   readonly spawnError?: Error;
   readonly stdout: HeadCapture;
+  readonly stdoutTail: TailCapture;
   readonly stderr: TailCapture;
+}
+
+/** The ends of both streams, kept with the run (what to read first when the agent failed). */
+function streamsOf(outcome: ChildOutcome): HarnessStreams {
+  const stdoutTail = outcome.stdoutTail.text();
+  const stderrTail = outcome.stderr.text();
+  return {
+    ...(stdoutTail === "" ? {} : { stdoutTail }),
+    ...(stderrTail === "" ? {} : { stderrTail }),
+  };
 }
 
 /**
@@ -121,6 +137,7 @@ export const commandHarness: Harness<CommandOptions> = {
           provider: "command",
           toolCalls: 0,
           stopReason: "aborted",
+          streams: streamsOf(outcome),
         });
       }
       if (outcome.spawnError) {
@@ -135,7 +152,8 @@ export const commandHarness: Harness<CommandOptions> = {
             : `exited with code ${outcome.exitCode}`;
         const stderrTail = outcome.stderr.text();
         throw new HarnessFailedError(
-          `${label} ${how}.${stderrTail === "" ? " It wrote nothing to stderr." : ` Tail of stderr:\n${stderrTail}`}`,
+          `${label} ${how}.${stderrTail === "" ? " It wrote nothing to stderr." : ` Tail of stderr:\n${lastLines(stderrTail)}`}`,
+          { partial: { output: outcome.stdout.text(), provider: "command", streams: streamsOf(outcome) } },
         );
       }
       if (outcome.stdout.truncated) {
@@ -151,6 +169,7 @@ export const commandHarness: Harness<CommandOptions> = {
         ...(input.model === undefined ? {} : { model: input.model }),
         toolCalls: 0,
         stopReason: "completed",
+        streams: streamsOf(outcome),
       };
     } finally {
       turn.dispose();
@@ -165,15 +184,19 @@ async function runChild(
   signal: AbortSignal,
 ): Promise<ChildOutcome> {
   const stdout = new HeadCapture(options.maxOutputBytes);
-  const stderr = new TailCapture(STDERR_TAIL_BYTES);
+  const stdoutTail = new TailCapture(STREAM_TAIL_BYTES);
+  const stderr = new TailCapture(STREAM_TAIL_BYTES);
   const graceMs = options.killGraceSeconds * 1000;
   if (signal.aborted) {
-    return { exitCode: null, exitSignal: null, stdout, stderr };
+    return { exitCode: null, exitSignal: null, stdout, stdoutTail, stderr };
   }
 
   const child = spawnProcessGroup(options.command, options.args, { cwd: options.cwd, env });
   // Listeners first, before anything can fill a pipe.
-  child.stdout.on("data", (chunk: Buffer) => stdout.append(chunk));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout.append(chunk);
+    stdoutTail.append(chunk);
+  });
   child.stderr.on("data", (chunk: Buffer) => stderr.append(chunk));
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = waitForExit(child);
@@ -190,7 +213,7 @@ async function runChild(
   signal.removeEventListener("abort", stop);
 
   if ("spawnError" in exit) {
-    return { exitCode: null, exitSignal: null, spawnError: exit.spawnError, stdout, stderr };
+    return { exitCode: null, exitSignal: null, spawnError: exit.spawnError, stdout, stdoutTail, stderr };
   }
   // The leader is gone; anything it left running in its group must not outlive the turn.
   stop();
@@ -198,7 +221,7 @@ async function runChild(
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, PIPE_CLOSE_WAIT_MS))]);
   child.stdout.destroy();
   child.stderr.destroy();
-  return { exitCode: exit.exitCode, exitSignal: exit.exitSignal, stdout, stderr };
+  return { exitCode: exit.exitCode, exitSignal: exit.exitSignal, stdout, stdoutTail, stderr };
 }
 
 function waitForExit(
@@ -209,4 +232,14 @@ function waitForExit(
     // `on`, not `once`: a later 'error' (a failed kill) without a listener would crash the process.
     child.on("error", (spawnError) => resolve({ spawnError }));
   });
+}
+
+/**
+ * The last lines of a stream tail for the error message (the run keeps the whole tail apart): an
+ * error message is read in a table cell and a terminal line, not as a log.
+ */
+function lastLines(tail: string, maxBytes = 4 * 1024): string {
+  if (Buffer.byteLength(tail, "utf8") <= maxBytes) return tail;
+  const end = Buffer.from(tail, "utf8").subarray(-maxBytes).toString("utf8");
+  return `…${end.slice(end.indexOf("\n") + 1)}`;
 }

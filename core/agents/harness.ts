@@ -54,6 +54,14 @@ export interface HarnessTurnResult {
   readonly toolCalls: number;
   /** `completed`, or why the loop stopped early (e.g. `max-tool-calls`). */
   readonly stopReason: string;
+  /** A local agent process's own streams (the `command` harness), kept with the run. */
+  readonly streams?: HarnessStreams;
+}
+
+/** The ends of what an agent process wrote: what to read first when it failed. */
+export interface HarnessStreams {
+  readonly stdoutTail?: string;
+  readonly stderrTail?: string;
 }
 
 export interface Harness<Options = unknown> extends HarnessDescriptor<Options> {
@@ -71,7 +79,16 @@ export class HarnessAbortedError extends Error {
   }
 }
 
-/** The harness (or the model/agent behind it) failed; the message says what and where. */
+/**
+ * The harness (or the model/agent behind it) failed; the message says what and where. `partial`
+ * carries what it produced before failing (a command agent's output and stream tails), which the
+ * run keeps.
+ */
 export class HarnessFailedError extends Error {
   override name = "HarnessFailedError";
+  readonly partial: Partial<HarnessTurnResult>;
+  constructor(message: string, options: ErrorOptions & { partial?: Partial<HarnessTurnResult> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.partial = options.partial ?? {};
+  }
 }

@@ -10,10 +10,12 @@ import { METRICS } from "../metric-names.ts";
 import type { RunEnd, RunFence } from "../ports.ts";
 import { retryTransient } from "../retry.ts";
 import { reportRunEnd } from "../runs/report-run-end.ts";
+import { runOutputOf } from "../runs/run-output.ts";
 import type { RunRecord } from "../runs/run-record.ts";
 import { type JobStats, recordRunOutcome } from "../stats/job-stats.ts";
 import { writeWithFreshStats } from "../stats/with-fresh-stats.ts";
 import { settleWithin } from "./deadline-signal.ts";
+import { keepRunOutput } from "./keep-run-output.ts";
 import type { LeaseKeeper } from "./lease-keeper.ts";
 import { stopAfterLostLease } from "./lost-lease.ts";
 import { summarizeOutput } from "./output-summary.ts";
@@ -91,6 +93,7 @@ export async function finalizeRun(
     toolCalls: produced?.toolCalls,
     plugins: progress.takeQueuedPlugins(),
   };
+  await keepRunOutput(deps, log, fence, runOutputOf(produced, params.failure), settings.historyRetentionDays);
   const attemptId = newAttemptId(deps.clock.now());
   const finishUntil =
     params.startedAt +
