@@ -1,4 +1,5 @@
 import { getRun } from "#adapters/dynamodb/reads.ts";
+import { getRunOutput } from "#adapters/dynamodb/run-output.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import { describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
@@ -13,6 +14,7 @@ import {
 import { parseWholeNumber } from "../parse.ts";
 import { formatDuration } from "../render/durations.ts";
 import { nextAction } from "../render/next-action.ts";
+import { renderRunOutput } from "../render/run-output.ts";
 import { progressBlock, progressKey, progressLine } from "../render/run-view.ts";
 import type { Deployment } from "../target.ts";
 
@@ -108,7 +110,8 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
   }
 
   const run = await followRun(ctx, deployment, jobId, runId, deadline, pollMs);
-  out.data({ jobId, fireKey, outcome: fire.outcome, runId, run: run ?? null });
+  const kept = run?.endedAt !== undefined ? await getRunOutput(deployment.table, jobId, runId) : undefined;
+  out.data({ jobId, fireKey, outcome: fire.outcome, runId, run: run ?? null, output: kept ?? null });
   if (!run) throw new NotFoundError(`run ${runId} was not found`);
   if (run.status === "queued" || run.status === "running") {
     out.error(
@@ -120,11 +123,13 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
     run.startedAt !== undefined && run.endedAt !== undefined
       ? ` in ${formatDuration(run.endedAt - run.startedAt)}`
       : "";
+  const output = renderRunOutput(run, kept, out.style);
   if (run.status === "succeeded") {
     out.line(out.style.green(`Run ${runId} succeeded${took}.`));
-    if (run.output?.summary) out.line(`  output: ${run.output.summary.split("\n")[0]}`);
+    if (output.length > 0) out.lines(["  output:", ...output]);
     return EXIT.ok;
   }
+  if (output.length > 0) out.lines(["  output:", ...output]);
   out.error(
     `agentcron: run ${runId} ${run.status}${took}${run.error ? `: ${run.error.class}${run.error.plugin ? ` (plugin ${run.error.plugin})` : ""}` : ""}`,
   );

@@ -1,6 +1,8 @@
 import { findRunById, getJob, getLease } from "#adapters/dynamodb/reads.ts";
+import { getRunOutput } from "#adapters/dynamodb/run-output.ts";
 import type { LeaseState } from "#core/leases/lease.ts";
 import type { StoredJob } from "#core/ports.ts";
+import type { RunOutputRecord } from "#core/runs/run-output.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import { NotFoundError } from "../exit-codes.ts";
 import { type NextActionContext, nextAction } from "../render/next-action.ts";
@@ -17,6 +19,8 @@ export interface RunInspection {
   readonly nextContext: NextActionContext;
   /** The next thing to check, as `inspect` says it. */
   readonly next: string;
+  /** The run's full output and stream tails, when it kept them (see core/runs/run-output.ts). */
+  readonly output?: RunOutputRecord;
   readonly nowMs: number;
 }
 
@@ -31,9 +35,10 @@ export async function readRunInspection(deployment: Deployment, runId: string): 
       `no run ${runId} on ${deployment.label} (run ids are 26-character ULIDs; agentcron runs JOB_ID lists a job's runs)`,
     );
   }
-  const [job, lease] = await Promise.all([
+  const [job, lease, output] = await Promise.all([
     getJob(deployment.table, run.jobId),
     getLease(deployment.table, run.jobId),
+    getRunOutput(deployment.table, run.jobId, run.runId),
   ]);
   const nextContext: NextActionContext = { turnLogs: deployment.turnLogs, jobSpec: job?.spec };
   return {
@@ -42,6 +47,7 @@ export async function readRunInspection(deployment: Deployment, runId: string): 
     lease: lease?.holderRunId === run.runId ? lease : undefined,
     nextContext,
     next: nextAction(run, nextContext),
+    output,
     nowMs: deployment.clock.now(),
   };
 }

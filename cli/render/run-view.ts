@@ -1,8 +1,10 @@
+import type { RunOutputRecord } from "#core/runs/run-output.ts";
 import { PHASES, type PhaseName, type PluginRecord, type RunRecord } from "#core/runs/run-record.ts";
 import { describeTime } from "#core/time-format.ts";
 import { renderTable, type Style, truncate, wrapText } from "../output.ts";
 import { formatBudget, formatDuration } from "./durations.ts";
 import { type NextActionContext, nextAction } from "./next-action.ts";
+import { renderRunOutput } from "./run-output.ts";
 import { renderTimelineChart, type TimelineRow } from "./timeline-chart.ts";
 
 const BAD_OUTCOMES = new Set(["failed", "timed-out", "stalled", "abandoned", "cancelled", "not-started"]);
@@ -164,6 +166,8 @@ export function renderInspection(
     next: NextActionContext;
     /** Wrap long texts to this many columns (a terminal's width); undefined keeps each on one line. */
     wrap?: number;
+    /** The full output kept with the run, when it has one. */
+    output?: RunOutputRecord;
   },
 ): string[] {
   const { style, nowMs } = options;
@@ -195,11 +199,14 @@ export function renderInspection(
     lines.push(`            ${text(run.error.message)}`);
   }
   if (run.diagnostic) lines.push(`${style.bold("Diagnostic")}  ${text(run.diagnostic)}`);
-  if (run.output) {
+  const kept = options.output;
+  if (run.output || kept) {
+    const bytes = kept?.bytes ?? run.output?.bytes ?? 0;
+    const cut = kept ? kept.truncated : run.output?.truncated;
     lines.push(
-      `${style.bold("Output")}      ${run.output.bytes} bytes${run.output.truncated ? " (summary truncated)" : ""}${run.model ? ` · ${run.provider ?? "?"}/${run.model}` : ""}${run.usage ? ` · tokens in ${run.usage.inputTokens ?? "?"} out ${run.usage.outputTokens ?? "?"}` : ""}${run.toolCalls ? ` · ${run.toolCalls} tool calls` : ""}`,
+      `${style.bold("Output")}      ${bytes} bytes${cut ? " (truncated)" : ""}${run.model ? ` · ${run.provider ?? "?"}/${run.model}` : ""}${run.usage ? ` · tokens in ${run.usage.inputTokens ?? "?"} out ${run.usage.outputTokens ?? "?"}` : ""}${run.toolCalls ? ` · ${run.toolCalls} tool calls` : ""}`,
     );
-    if (run.output.summary) lines.push(`            ${text(truncate(run.output.summary, 400))}`);
+    lines.push(...renderRunOutput(run, kept, style));
   }
   if (lines[lines.length - 1] !== "") lines.push("");
   const next = nextAction(run, options.next);
