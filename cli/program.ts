@@ -3,6 +3,7 @@ import { dlqListCommand, dlqRedriveCommand } from "./commands/dlq.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { applyCommand, listCommand, setEnabledCommand, showCommand } from "./commands/jobs.ts";
+import { logsCommand } from "./commands/logs.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { consoleCommand } from "./console/console-command.ts";
@@ -144,9 +145,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
   program
     .command("inspect")
-    .description("one run: phase timeline chart, plugins, error, diagnostic, and what to check next")
+    .description("one run: phase timeline chart, plugins, error, diagnostic, output, and what to check next")
     .argument("<runId>")
     .action(handle((ctx, runId: string) => inspectCommand(ctx, runId)));
+
+  program
+    .command("logs")
+    .description("one run's log lines (locally its log file; in AWS the turn function's log group)")
+    .argument("<runId>")
+    .option("-f, --follow", "keep printing new lines until the run has ended")
+    .action(handle((ctx, runId: string, options: { follow?: boolean }) => logsCommand(ctx, runId, options)));
 
   program
     .command("doctor")

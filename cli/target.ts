@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -15,6 +15,7 @@ import { ENVIRONMENT, readTurnFunctionTimeout } from "#functions/commons/environ
 import { resourceName, stackNameOf } from "#infra/naming.ts";
 import { DEFAULT_STATE_DIR, type LocalRuntimeState, readRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "./exit-codes.ts";
+import type { RunLogSource } from "./run-logs/run-log-source.ts";
 
 /** The target flags every command takes (see docs/cli.md "Targets"). */
 export interface TargetOptions {
@@ -200,6 +201,8 @@ export interface Deployment {
   readonly schedulesLabel: string;
   /** Where a turn's logs are, for "Next:" hints. */
   readonly turnLogs: string;
+  /** Where one run's log lines are read from (`agentcron logs RUN`). */
+  readonly runLogs: RunLogSource;
   /** The sweeper's schedule, for doctor's hint. */
   readonly sweeperHint: string;
   readonly validation: JobValidationContext;
@@ -270,6 +273,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       dynamodb,
       schedulesLabel: "local schedule rules",
       turnLogs: state.logFile,
+      runLogs: { kind: "file", directory: state.runLogDir ?? join(dirname(state.logFile), "runs") },
       sweeperHint: "the local runtime sweeps every minute; is it still running (`npm start`)?",
       validation: validationFor(state.turnFunctionTimeoutSeconds),
       turnConcurrency: state.turnConcurrency,
@@ -350,6 +354,16 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     turnLogs: stage
       ? `the log group /aws/lambda/${resourceName(stage, "turn")}`
       : "the turn function's log group",
+    runLogs: stage
+      ? {
+          kind: "cloudwatch",
+          logGroupName: `/aws/lambda/${resourceName(stage, "turn")}`,
+          clientConfig,
+        }
+      : {
+          kind: "unavailable",
+          reason: `the target does not say which stage it is, so the turn function's log group is unknown: use --stage STAGE, or set ${STAGE_VARIABLE}`,
+        },
     sweeperHint: stage
       ? `check the rule ${resourceName(stage, "sweep")} and the errors of the function ${resourceName(stage, "sweep")}`
       : "check the sweep function's rule and errors",

@@ -23,6 +23,8 @@ export interface LocalRuntimeState {
   readonly turnConcurrency?: number;
   readonly dataDir?: string;
   readonly logFile: string;
+  /** Where each run's own log file is (`<runId>.log`): `agentcron logs RUN` reads it. */
+  readonly runLogDir?: string;
 }
 
 export const DEFAULT_STATE_DIR = ".agentcron";

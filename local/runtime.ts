@@ -28,6 +28,7 @@ import { startGuardian } from "./processes/start-guardian.ts";
 import { stopRecordedProcesses } from "./processes/stop-recorded-processes.ts";
 import { QueuePoller } from "./queue-poller.ts";
 import { ensureQueues, ensureTable } from "./resources.ts";
+import { appendRunLogLine, runLogDirectory, withRunLogs } from "./run-logs.ts";
 import { acquireRuntimeLock, type RuntimeLock, type RuntimeLockHolder } from "./runtime-lock.ts";
 import { type LocalRuntimeState, removeRuntimeState, writeRuntimeState } from "./runtime-state.ts";
 import { LocalScheduler } from "./scheduler.ts";
@@ -83,7 +84,10 @@ const LOCAL_REGION = "us-east-1";
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const stateDir = resolve(options.stateDir ?? ".agentcron");
   const logFile = join(stateDir, "logs", "agentcron.log");
-  const log = options.log;
+  const runLogs = runLogDirectory(stateDir);
+  // Everything said about a run — by its turn, dispatch, the sweeper, this runtime — also goes to
+  // the run's own log file (`agentcron logs RUN`).
+  const log = withRunLogs(options.log, runLogs);
   // One runtime per state directory: a second one would open the same data file (lock time-outs,
   // lost run records) and overwrite the state the CLI reads. Throws RuntimeAlreadyRunningError.
   const lock = options.lock ?? acquireRuntimeLock(stateDir);
@@ -207,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       turnConcurrency,
       dataDir,
       logFile,
+      runLogDir: runLogs,
     };
     writeRuntimeState(state, stateDir);
 
@@ -227,7 +232,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ledger,
       shutdownSignal: shutdown.signal,
       log,
-      onLine: (line) => appendLogLine(logFile, line),
+      onLine: (line, run) => {
+        appendLogLine(logFile, line);
+        appendRunLogLine(runLogs, run.runId, line);
+      },
     });
     const stopOverTurns = () =>
       stopTurnsOfOverRuns({
