@@ -234,7 +234,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       log,
       onLine: (line, run) => {
         appendLogLine(logFile, line);
-        appendRunLogLine(runLogs, run.runId, line);
+        // Metrics (CloudWatch EMF documents) are not the run's log lines; in AWS they carry no run id.
+        if (!line.startsWith('{"_aws"')) appendRunLogLine(runLogs, run.runId, line);
       },
     });
     const stopOverTurns = () =>

@@ -235,11 +235,14 @@ function waitForExit(
 }
 
 /**
- * The last lines of a stream tail for the error message (the run keeps the whole tail apart): an
- * error message is read in a table cell and a terminal line, not as a log.
+ * The last lines of a stream tail for the error message — at most `maxLines`, within `maxBytes`
+ * (the run keeps the whole tail apart, and `inspect` shows it): an error message is read in a
+ * table cell and a terminal line, not as a log.
  */
-function lastLines(tail: string, maxBytes = 4 * 1024): string {
-  if (Buffer.byteLength(tail, "utf8") <= maxBytes) return tail;
-  const end = Buffer.from(tail, "utf8").subarray(-maxBytes).toString("utf8");
-  return `…${end.slice(end.indexOf("\n") + 1)}`;
+function lastLines(tail: string, maxLines = 10, maxBytes = 1024): string {
+  const lines = tail.split("\n");
+  let kept = lines.slice(-maxLines).join("\n");
+  if (Buffer.byteLength(kept, "utf8") > maxBytes)
+    kept = Buffer.from(kept, "utf8").subarray(-maxBytes).toString("utf8");
+  return kept.length < tail.length ? `…${kept.replace(/^\uFFFD+/, "")}` : tail;
 }

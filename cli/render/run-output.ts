@@ -3,6 +3,8 @@ import type { RunRecord } from "#core/runs/run-record.ts";
 import type { Style } from "../output.ts";
 
 const GUTTER = "  │ ";
+/** Lines of a stream tail shown on a terminal: its end is what explains a failure. */
+const TAIL_LINES_SHOWN = 20;
 
 /**
  * A run's output, every line of it, each in a gutter so it reads apart from agentcron's own words:
@@ -27,11 +29,21 @@ export function renderRunOutput(
       );
     }
   }
-  if (kept?.truncated && kept.stdoutTail) {
-    lines.push(style.bold("  stdout, its end:"), ...body(kept.stdoutTail));
-  }
-  if (kept?.stderrTail) lines.push(style.bold("  stderr, its end:"), ...body(kept.stderrTail));
+  if (kept?.truncated && kept.stdoutTail) lines.push(...tail("stdout", kept.stdoutTail, style));
+  if (kept?.stderrTail) lines.push(...tail("stderr", kept.stderrTail, style));
   return lines;
+}
+
+/** The last lines of a stream tail, saying how many more the run keeps. */
+function tail(stream: "stdout" | "stderr", text: string, style: Style): string[] {
+  const all = body(text);
+  const shown = all.slice(-TAIL_LINES_SHOWN);
+  const hidden = all.length - shown.length;
+  return [
+    style.bold(`  ${stream}, its end:`) +
+      (hidden > 0 ? style.dim(` (last ${shown.length} lines; ${hidden} more kept, --json has them)`) : ""),
+    ...shown,
+  ];
 }
 
 function body(text: string): string[] {

@@ -50,7 +50,7 @@ describe("a run's output and logs through the CLI", () => {
     // Assess
     expect(ran.code).toBe(1);
     expect(ran.stdout).toContain("│ step 2 done\n");
-    expect(ran.stdout).toContain("stderr, its end:\n");
+    expect(ran.stdout).toMatch(/stderr, its end: \(last 20 lines; \d+ more kept, --json has them\)\n/);
     expect(ran.stdout).toContain("│ fatal: the agent configuration file is missing\n");
     expect(inspected.json).toMatchObject({
       run: { status: "failed", error: { class: "HarnessFailedError" } },

@@ -54,4 +54,15 @@ describe("a run's output as the CLI shows it", () => {
     );
     expect(lines).toEqual(["  │ \\x1b[2Jcleared?"]);
   });
+
+  it("shows the last 20 lines of a long stream tail and says how many more are kept", () => {
+    const stderrTail = Array.from({ length: 30 }, (_, index) => `debug ${index}`).join("\n");
+    const lines = renderRunOutput(
+      { output: undefined },
+      { text: "", bytes: 0, truncated: false, stderrTail },
+      plain,
+    );
+    expect(lines[0]).toBe("  stderr, its end: (last 20 lines; 10 more kept, --json has them)");
+    expect(lines.slice(1)).toEqual(Array.from({ length: 20 }, (_, index) => `  │ debug ${index + 10}`));
+  });
 });
