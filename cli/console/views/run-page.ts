@@ -1,3 +1,4 @@
+import type { RunOutputRecord } from "#core/runs/run-output.ts";
 import { isActiveStatus, type RunRecord } from "#core/runs/run-record.ts";
 import { type RunInspection, readRunInspection } from "../../operations/run-inspection.ts";
 import { formatBudget, formatDuration } from "../../render/durations.ts";
@@ -41,7 +42,7 @@ ${renderPlugins(run, nowMs)}
 ${renderError(run)}
 ${run.diagnostic ? html`<section aria-labelledby="diagnostic-title"><h2 id="diagnostic-title">Diagnostic</h2><p>${run.diagnostic}</p></section>` : ""}
 <section class="next-step" aria-labelledby="next-title"><h2 id="next-title">Next step</h2><p>${capitalize(inspection.next)}</p></section>
-${renderOutput(run)}
+${renderOutput(run, inspection.output)}
 </div>`;
 }
 
@@ -117,17 +118,23 @@ function renderError(run: RunRecord): SafeHtml {
 </section>`;
 }
 
-function renderOutput(run: RunRecord): SafeHtml {
+/** The run's output: every line kept with it (else the record's summary), and a command agent's stream ends. */
+function renderOutput(run: RunRecord, kept: RunOutputRecord | undefined): SafeHtml {
   const usage = run.usage;
-  if (!run.output && !usage && !run.model) return html``;
+  if (!run.output && !kept && !usage && !run.model) return html``;
+  const bytes = kept?.bytes ?? run.output?.bytes;
+  const cut = kept ? kept.truncated : run.output?.truncated;
+  const text = kept?.text ?? run.output?.summary;
   return html`<section aria-labelledby="output-title"><h2 id="output-title">Output</h2>
 <dl class="facts">
 ${run.model ? html`<dt>Model</dt><dd>${run.provider ?? "?"}/${run.model}</dd>` : ""}
 ${usage ? html`<dt>Tokens</dt><dd>in ${usage.inputTokens ?? "?"} · out ${usage.outputTokens ?? "?"}${usage.inputTokens !== undefined && usage.outputTokens !== undefined ? ` · total ${usage.inputTokens + usage.outputTokens}` : ""}</dd>` : ""}
 ${run.toolCalls ? html`<dt>Tool calls</dt><dd>${run.toolCalls}</dd>` : ""}
-${run.output ? html`<dt>Size</dt><dd>${plural(run.output.bytes, "byte")}${run.output.truncated ? " (the summary below is truncated)" : ""}</dd>` : ""}
+${bytes !== undefined ? html`<dt>Size</dt><dd>${plural(bytes, "byte")}${cut ? (kept ? " (truncated: the first 256 KB are kept)" : " (the summary below is truncated)") : ""}</dd>` : ""}
 </dl>
-${run.output?.summary ? html`<pre class="output">${run.output.summary}</pre>` : ""}
+${text ? html`<pre class="output">${text}</pre>` : ""}
+${kept?.truncated && kept.stdoutTail ? html`<h3>stdout, its end</h3><pre class="output">${kept.stdoutTail}</pre>` : ""}
+${kept?.stderrTail ? html`<h3>stderr, its end</h3><pre class="output">${kept.stderrTail}</pre>` : ""}
 </section>`;
 }
 

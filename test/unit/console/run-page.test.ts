@@ -42,4 +42,20 @@ describe("the run page", () => {
     expect(page).toContain("within its 3s timeout &lt;b&gt;");
     expect(page).not.toContain("timeout <b>");
   });
+
+  it("shows every line of the output kept with the run, and a command agent's stderr end, escaped", () => {
+    const inspection = {
+      ...inspectionOf(pluginFailure, T0 + 10_000),
+      output: {
+        text: "line one\nline <two>\nline three",
+        bytes: 30,
+        truncated: false,
+        stderrTail: "fatal: <no config>",
+      },
+    };
+    const page = renderRunPage(inspection).value;
+    expect(page).toContain('<pre class="output">line one\nline &lt;two&gt;\nline three</pre>');
+    expect(page).toContain("<h3>stderr, its end</h3>");
+    expect(page).toContain("fatal: &lt;no config&gt;");
+  });
 });
