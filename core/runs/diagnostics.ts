@@ -107,7 +107,7 @@ export function diagnoseAbandoned(
       plugin: plugins.inFlight?.name,
     },
     diagnostic:
-      `${facts.join("; ")}. Its process is gone: it crashed, was killed, hit the function timeout, or its event loop was blocked. ` +
+      `${facts.join("; ")}. It stopped heartbeating: it crashed, was killed, or its event loop is blocked (then the function timeout stops it). ` +
       `Next: the turn logs of run ${run.runId} around ${lastHeard !== undefined ? describeTime(lastHeard) : "its start"}.`,
   };
 }

@@ -105,6 +105,6 @@ describe("a turn's processes, locally", () => {
     expect(result.kind === "killed" && result.reason).toMatch(/lease expired .* without a heartbeat/);
     expect(isProcessRunning(invocation.pid)).toBe(false);
     expect(goneAt).toBeLessThanOrEqual(run?.endedAt ?? 0);
-    expect(run?.diagnostic).toContain("Its process is gone");
+    expect(run?.diagnostic).toContain("It stopped heartbeating");
   });
 });
