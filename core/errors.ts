@@ -22,6 +22,14 @@ export class JobValidationError extends Error {
   }
 }
 
+/**
+ * Someone else changed the job between our read and our write (the `JobStore` port's optimistic
+ * version check); re-read and try again.
+ */
+export class ConcurrentJobChangeError extends Error {
+  override name = "ConcurrentJobChangeError";
+}
+
 /** A message on a queue is not what its consumer accepts; it cannot succeed by being retried. */
 export class PoisonMessageError extends Error {
   override name = "PoisonMessageError";

@@ -1,3 +1,4 @@
+import type { ValidationIssue } from "./errors.ts";
 import type { JobDefinition, JobSpec } from "./jobs/job-schema.ts";
 import type { LeaseState } from "./leases/lease.ts";
 import type { RunOutputRecord } from "./runs/run-output.ts";
@@ -291,6 +292,24 @@ export interface Schedules {
    * deleted. Running it twice changes nothing the second time.
    */
   reconcile(jobs: readonly ScheduledJob[], options?: { dryRun?: boolean }): Promise<ScheduleChange[]>;
+}
+
+/** Why a message was refused, carried with it into its dead-letter queue. */
+export interface Rejection {
+  readonly reason: string;
+  /** Each problem and its path in the message (empty when the body is not even JSON). */
+  readonly issues: readonly ValidationIssue[];
+  /** The consumer that refused it (`dispatch`, `turn`). */
+  readonly rejectedBy: string;
+  readonly atMs: number;
+}
+
+/**
+ * Port: where a message that can never succeed goes — its dead-letter queue, right away, with the
+ * reason attached (SQS's own redrive would retry it maxReceiveCount times and then say nothing).
+ */
+export interface DeadLetters {
+  reject(body: string, rejection: Rejection): Promise<void>;
 }
 
 /** Port: a message queue (SQS in AWS and locally). */

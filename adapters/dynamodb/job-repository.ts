@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { ConcurrentJobChangeError } from "#core/errors.ts";
 import { specHashOf } from "#core/jobs/canonical-json.ts";
 import type { JobStore, StoredJob } from "#core/ports.ts";
 import { attributeValues, toItem } from "./expressions.ts";
@@ -7,11 +8,6 @@ import { collectItems, partitionItems } from "./partition-items.ts";
 import { getJob } from "./reads.ts";
 import { jobFromItem } from "./records.ts";
 import type { TableContext } from "./table-context.ts";
-
-/** Someone else changed the job between our read and our write; re-read and try again. */
-export class ConcurrentJobChangeError extends Error {
-  override name = "ConcurrentJobChangeError";
-}
 
 export function createJobRepository(table: TableContext): JobStore {
   return {

@@ -40,11 +40,3 @@ export function createEventBridgeEvents(client: EventBridgeClient, eventBusName:
     },
   };
 }
-
-/** Keeps events in memory (tests, the local runtime's view). */
-export class RecordingEvents implements LifecycleEvents {
-  readonly published: RunLifecycleEvent[] = [];
-  async publish(events: readonly RunLifecycleEvent[]): Promise<void> {
-    this.published.push(...events);
-  }
-}

@@ -39,24 +39,3 @@ export function createEmfMetrics(options: { serviceName: string; namespace?: str
     },
   };
 }
-
-/** Keeps metrics in memory (tests assert on them; benchmarks count them). */
-export class RecordingMetrics implements Metrics {
-  readonly recorded: { name: string; value: number; unit: MetricUnit; dimensions: Record<string, string> }[] =
-    [];
-  add(
-    name: string,
-    value: number,
-    unit: MetricUnit,
-    dimensions: Readonly<Record<string, string>> = {},
-  ): void {
-    this.recorded.push({ name, value, unit, dimensions: { ...dimensions } });
-  }
-  flush(): void {}
-  /** Sum of a metric's values, optionally for one job. */
-  total(name: string, jobId?: string): number {
-    return this.recorded
-      .filter((metric) => metric.name === name && (jobId === undefined || metric.dimensions.jobId === jobId))
-      .reduce((sum, metric) => sum + metric.value, 0);
-  }
-}

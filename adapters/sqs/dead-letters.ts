@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ValidationIssue } from "#core/errors.ts";
+import type { DeadLetters } from "#core/ports.ts";
 
 /** Message attributes a rejected message carries into its DLQ, so `dlq list` can say why. */
 export const REJECTION_ATTRIBUTES = {
@@ -9,17 +9,7 @@ export const REJECTION_ATTRIBUTES = {
   rejectedAt: "agentcron.rejectedAt",
 } as const;
 
-/**
- * Port: where a message that can never succeed goes — its dead-letter queue, right away, with the
- * reason attached (SQS's own redrive would retry it maxReceiveCount times and then say nothing).
- */
-export interface DeadLetters {
-  reject(
-    body: string,
-    rejection: { reason: string; issues: readonly ValidationIssue[]; rejectedBy: string; atMs: number },
-  ): Promise<void>;
-}
-
+/** The DeadLetters port as an SQS dead-letter queue; the rejection travels as message attributes. */
 export function createSqsDeadLetters(client: SQSClient, dlqUrl: string): DeadLetters {
   return {
     async reject(body, rejection) {

@@ -2,18 +2,26 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
-import { createEventBridgeEvents, RecordingEvents } from "#adapters/events/eventbridge-events.ts";
+import { createEventBridgeEvents } from "#adapters/events/eventbridge-events.ts";
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
-import { createSqsDeadLetters, type DeadLetters } from "#adapters/sqs/dead-letters.ts";
+import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
 import type { SecretResolver } from "#core/agents/secrets.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
-import type { LifecycleEvents, MessageQueue, MessageRedelivery, Metrics, QueueBacklog } from "#core/ports.ts";
+import type {
+  DeadLetters,
+  LifecycleEvents,
+  MessageQueue,
+  MessageRedelivery,
+  Metrics,
+  QueueBacklog,
+} from "#core/ports.ts";
+import { RecordingEvents } from "#core/recording/recording-events.ts";
 import { readEnvironment, readTurnFunctionTimeout } from "./environment.ts";
 
 /** Everything a handler needs, built once per process (Lambda cold start, local runtime). */

@@ -1,6 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
-import type { DeadLetters } from "#adapters/sqs/dead-letters.ts";
 import {
   PoisonMessageError,
   StoreUnavailableError,
@@ -9,7 +8,7 @@ import {
 } from "#core/errors.ts";
 import type { Logger } from "#core/logger.ts";
 import { METRICS } from "#core/metric-names.ts";
-import type { MessageRedelivery, Metrics } from "#core/ports.ts";
+import type { DeadLetters, MessageRedelivery, Metrics } from "#core/ports.ts";
 import { toValidationIssues } from "#core/validation.ts";
 
 export interface BatchDependencies {

@@ -17,8 +17,6 @@ import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createTableInput, enableTtlInput } from "#adapters/dynamodb/table-definition.ts";
-import { RecordingEvents } from "#adapters/events/eventbridge-events.ts";
-import { RecordingMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { builtInRegistry } from "#adapters/registry.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createQueues, type QueueUrls } from "#adapters/sqs/create-queues.ts";
@@ -26,6 +24,8 @@ import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
 import { type CancelTimer, ManualClock, systemClock } from "#core/clock.ts";
 import { silentLogger } from "#core/logger.ts";
+import { RecordingEvents } from "#core/recording/recording-events.ts";
+import { RecordingMetrics } from "#core/recording/recording-metrics.ts";
 import type { Dependencies } from "#functions/commons/dependencies.ts";
 import { InstantClock } from "./instant-clock.ts";
 
