@@ -15,6 +15,9 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // Above the "stopped promptly" bound (test/support/wait.ts PROMPTLY_MS), so a missed stop
+          // fails on its own assertion; vitest's default 5 s is a fixed instant on a busy machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -23,8 +26,9 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
+          // Synthesising the stack (in beforeAll) takes 12-18 s on a busy 2-core machine, past
+          // vitest's default 10 s hook limit; a limit is only for a hang, so size it for a slow machine.
           testTimeout: 120_000,
-          // Synthesising the stack takes 12–18 s on a loaded 2-vCPU machine (beforeAll).
           hookTimeout: 240_000,
           // Synthesising the stack bundles the Lambdas with esbuild; one worker keeps memory flat.
           fileParallelism: false,
@@ -38,7 +42,7 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          hookTimeout: 120_000,
           // Files share the two emulators; each test uses its own table and queues.
           fileParallelism: true,
           maxWorkers: 2,
@@ -53,8 +57,10 @@ export default defineConfig({
           // Each file starts its own local runtime (DynamoDB Local, the SQS emulator, turns in child
           // processes) and drives it through the real `agentcron` executable; a scheduled fire can
           // take a minute to come.
+          // Starting a runtime waits for DynamoDB Local (up to 120 s on a busy machine, see
+          // local/emulators/dynamodb-local.ts); a hook limit below that would hide its own error.
           testTimeout: 180_000,
-          hookTimeout: 90_000,
+          hookTimeout: 240_000,
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
           fileParallelism: true,
           maxWorkers: 3,

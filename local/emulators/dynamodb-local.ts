@@ -6,6 +6,8 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { identifyProcess } from "../processes/process-identity.ts";
 import { findFreeLoopbackPort } from "./free-port.ts";
 
+const DEFAULT_START_TIMEOUT_MS = 120_000;
+
 /** Raised when DynamoDB Local cannot start; the message says what to do. */
 export class DynamoDbLocalStartError extends Error {
   override name = "DynamoDbLocalStartError";
@@ -27,7 +29,12 @@ export interface StartDynamoDbLocalOptions {
   dataDir?: string;
   /** @default a free loopback port */
   port?: number;
-  /** @default 30000 */
+  /**
+   * How long to wait for it to answer. A JVM start takes 2-5 s on an idle machine but 30 s and more
+   * on a busy 2-core one (CI, several test files starting their own); the probe returns as soon as it
+   * answers, so the limit only decides when to give up on a hung start.
+   * @default 120000
+   */
   startTimeoutMs?: number;
 }
 
@@ -95,7 +102,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     await waitUntilServing(
       endpoint,
       () => identifyProcess(pid) !== undefined,
-      options.startTimeoutMs ?? 30_000,
+      options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     );
   } catch (error) {
     killOnExit();

@@ -91,7 +91,7 @@ describe("agentcron jobs apply, against the local runtime", () => {
         );
         return scheduled !== undefined;
       },
-      100_000,
+      150_000, // the next whole minute, then a turn's process start (seconds on a busy machine)
       "a scheduled run of every-minute to succeed",
     );
     const history = await local.cli(["--json", "runs", "every-minute", "--status", "succeeded"]);

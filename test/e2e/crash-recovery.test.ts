@@ -13,16 +13,17 @@ afterAll(async () => {
 
 describe("a turn's process killed with SIGKILL, seen through the CLI", () => {
   it("frees the job once the lease expires: the next fire runs, and the killed run is marked abandoned", async () => {
-    // Prepare: a job whose turn takes 8 s and whose lease lasts 15 s; its first run is in its agent turn.
+    // Prepare: a job whose turn takes 15 s (the window in which the test kills it) and whose lease
+    // lasts 15 s; its first run is in its agent turn.
     const file = local.writeJobs("jobs.json", [
-      demoJob({ id: "crashy", leaseSeconds: 15, options: { output: "done {runId}", delayMs: 8_000 } }),
+      demoJob({ id: "crashy", leaseSeconds: 15, options: { output: "done {runId}", delayMs: 15_000 } }),
     ]);
     await local.cli(["jobs", "apply", "-f", file, "--yes"]);
     const first = await local.cli(["--json", "run", "crashy"]);
     const killedRunId = (first.json as { runId: string }).runId;
     await waitUntil(
       async () => (await local.run("crashy", killedRunId))?.phase === "agent-turn",
-      20_000,
+      90_000, // a dispatch, then a turn's process start: seconds on a busy machine
       "the first run to reach its agent turn",
     );
     const invocation = [...local.runtime.activeInvocations.values()].find(
@@ -33,8 +34,8 @@ describe("a turn's process killed with SIGKILL, seen through the CLI", () => {
     process.kill(invocation?.pid ?? -1, "SIGKILL");
     // Nothing renews the lease any more: it expires at the expiry of the last heartbeat that landed.
     const leaseAfterKill = await local.lease("crashy");
-    const next = await local.cli(["--json", "run", "crashy", "--wait", "--timeout", "90"], {
-      timeoutMs: 120_000,
+    const next = await local.cli(["--json", "run", "crashy", "--wait", "--timeout", "150"], {
+      timeoutMs: 180_000,
     });
     const inspected = await local.cli(["inspect", killedRunId]);
     const abandoned = await local.cli(["runs", "crashy", "--status", "abandoned"]);
@@ -63,5 +64,5 @@ describe("a turn's process killed with SIGKILL, seen through the CLI", () => {
     expect(inspected.stdout).toMatch(/stopped heartbeating during phase agent-turn/);
     expect(inspected.stdout).toMatch(/Next: its process died without recording an end.*dlq list turns/);
     expect(abandoned.stdout).toContain(killedRunId);
-  });
+  }, 300_000);
 });

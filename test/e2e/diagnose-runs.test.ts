@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "#core/runs/run-record.ts";
 import { type LoopbackServer, startLoopbackServer } from "#test/support/agents/loopback-server.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
@@ -14,6 +13,16 @@ afterAll(async () => {
   await silentMcpServer?.close();
 });
 
+/** A plugin whose server accepts `initialize` and never answers it. */
+function silentSearchPlugin(timeoutSeconds: number) {
+  return {
+    name: "search",
+    type: "mcp",
+    options: { transport: "streamable-http", url: `${silentMcpServer.url}/mcp` },
+    timeoutSeconds,
+  };
+}
+
 /** The job set of this file; `flakyFails` decides whether the `flaky` job's turns fail. */
 function jobSet(flakyFails: boolean) {
   return local.writeJobs("jobs.json", [
@@ -21,17 +30,10 @@ function jobSet(flakyFails: boolean) {
       id: "flaky",
       options: { output: "ok", fail: flakyFails ? "the model endpoint said 503" : false },
     }),
-    demoJob({
-      id: "needs-search",
-      plugins: [
-        {
-          name: "search",
-          type: "mcp",
-          options: { transport: "streamable-http", url: `${silentMcpServer.url}/mcp` },
-          timeoutSeconds: 8,
-        },
-      ],
-    }),
+    demoJob({ id: "needs-search", plugins: [silentSearchPlugin(8)] }),
+    // Stuck in its plugin for 5 minutes: longer than this file runs, so it is stuck whenever the CLI
+    // looks, however long the CLI takes to start; the runtime's stop at the end cancels it.
+    demoJob({ id: "stuck-on-search", plugins: [silentSearchPlugin(300)] }),
   ]);
 }
 
@@ -41,7 +43,7 @@ describe("agentcron run, runs, inspect, jobs show and doctor, against the local 
     const applied = await local.cli(["jobs", "apply", "-f", jobSet(true), "--yes"]);
 
     // Act
-    const result = await local.cli(["run", "flaky", "--wait", "--timeout", "60"]);
+    const result = await local.cli(["run", "flaky", "--wait", "--timeout", "100"]);
 
     // Assess
     expect(applied.code).toBe(0);
@@ -55,7 +57,7 @@ describe("agentcron run, runs, inspect, jobs show and doctor, against the local 
   it("jobs show reports the failure rate over the window even after the last run passed", async () => {
     // Prepare: the job is fixed, and its next run succeeds.
     await local.cli(["jobs", "apply", "-f", jobSet(false), "--yes"]);
-    const passed = await local.cli(["run", "flaky", "--wait", "--timeout", "60"]);
+    const passed = await local.cli(["run", "flaky", "--wait", "--timeout", "100"]);
 
     // Act
     const shown = await local.cli(["jobs", "show", "flaky"]);
@@ -80,35 +82,36 @@ describe("agentcron run, runs, inspect, jobs show and doctor, against the local 
   });
 
   it("inspect names the plugin a run is stuck on while it hangs, then charts how the run ended and says to check that plugin's server", async () => {
-    // Prepare
+    // Prepare: two runs whose search plugin never gets an answer. One stays stuck for longer than
+    // the test (what `inspect` sees while it hangs cannot race the plugin's timeout); the other's
+    // plugin times out after 8 s, and the run fails.
+    const stuckFire = await local.cli(["--json", "run", "stuck-on-search"]);
     const fired = await local.cli(["--json", "run", "needs-search"]);
+    const stuckRunId = (stuckFire.json as { runId: string }).runId;
     const runId = (fired.json as { runId: string }).runId;
-    let run: RunRecord | undefined;
     await waitUntil(
-      async () => {
-        run = await local.run("needs-search", runId);
-        return run?.plugins.search?.state === "starting";
-      },
-      20_000,
-      "the search plugin to be in flight",
+      async () => (await local.run("stuck-on-search", stuckRunId))?.plugins.search?.state === "starting",
+      60_000,
+      "the stuck run's search plugin to be in flight",
     );
 
     // Act
-    const whileStuck = await local.cli(["inspect", runId]);
+    const whileStuck = await local.cli(["inspect", stuckRunId]);
     await waitUntil(
       async () => (await local.run("needs-search", runId))?.status === "failed",
-      30_000,
+      60_000,
       "the run to fail",
     );
     const afterwards = await local.cli(["inspect", runId]);
     const json = await local.cli(["--json", "inspect", runId]);
 
     // Assess
+    expect(stuckFire.code).toBe(0);
     expect(fired.code).toBe(0);
     expect(whileStuck.code).toBe(0);
-    expect(whileStuck.stdout).toMatch(/Run [0-9A-Z]{26} · job needs-search \(v1\) · running/);
+    expect(whileStuck.stdout).toMatch(/Run [0-9A-Z]{26} · job stuck-on-search \(v1\) · running/);
     expect(whileStuck.stdout).toMatch(/runtime-plugins\s+│ *▒+/);
-    expect(whileStuck.stdout).toMatch(/… search\s+mcp\s+starting \(in flight\)\s+[\d.]+m?s\s+8s/);
+    expect(whileStuck.stdout).toMatch(/… search\s+mcp\s+starting \(in flight\)\s+\S+\s+5m00s/);
     expect(whileStuck.stdout).toContain(`Next: plugin "search" is starting`);
     expect(whileStuck.stdout).toContain(`check its mcp server at ${silentMcpServer.url}/mcp`);
 
@@ -151,7 +154,7 @@ describe("agentcron run, runs, inspect, jobs show and doctor, against the local 
       /- agent\.harness: "ghost" is not a registered harness; use one of: .*demo/,
     );
     expect(doctor.stdout).toContain("✗ rule local-ghost-job (job ghost-job) is missing");
-    expect(doctor.stdout).toMatch(/✓ the other 2 jobs validate/);
+    expect(doctor.stdout).toMatch(/✓ the other 3 jobs validate/);
     expect(doctor.stdout).toContain("2 problems found.");
     expect(
       (json.json as { checks: { check: string; status: string }[] }).checks.filter(

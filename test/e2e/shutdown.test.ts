@@ -58,7 +58,8 @@ describe("stopping the local runtime", () => {
       }),
     );
     const first = startRuntime(["--jobs", jobsFile]);
-    await waitUntil(() => first.output().includes("agentcron: running"), 60_000, "the runtime to start");
+    // Starting waits for DynamoDB Local, which has up to 120 s on a busy machine.
+    await waitUntil(() => first.output().includes("agentcron: running"), 150_000, "the runtime to start");
     const fired = await runAgentcron(["--state-dir", directory, "run", "long-turn", "--json"]);
     const runId = (fired.json as { runId?: string }).runId ?? "";
     await waitUntil(
@@ -68,7 +69,7 @@ describe("stopping the local runtime", () => {
             run?: { phase?: string };
           }
         )?.run?.phase === "agent-turn",
-      30_000,
+      90_000, // each poll is a CLI start; the turn's process start takes seconds on a busy machine
       "the turn to reach agent-turn",
     );
     const group = first.child.pid ?? 0;
@@ -80,18 +81,18 @@ describe("stopping the local runtime", () => {
     // Assess: it stopped cleanly, with nothing of its group left running...
     expect(code).toBe(0);
     expect(first.output()).toContain("agentcron: stopped");
-    await waitUntil(() => !processGroupAlive(group), 10_000, "every process of the runtime to exit");
+    await waitUntil(() => !processGroupAlive(group), 60_000, "every process of the runtime to exit");
     expect(databaseProcesses()).toEqual([]); // DynamoDB Local ignores Ctrl-C; the runtime stops it last
     // ...and, read back by a new runtime on the same data, the run was recorded as cancelled.
     const second = startRuntime(["--no-jobs"]);
-    await waitUntil(() => second.output().includes("agentcron: running"), 60_000, "the runtime to restart");
+    await waitUntil(() => second.output().includes("agentcron: running"), 150_000, "the runtime to restart");
     const inspected = await runAgentcron(["--state-dir", directory, "inspect", runId, "--json"]);
     expect(inspected.json).toMatchObject({
       run: { status: "cancelled", error: { class: "RuntimeShutdownError" } },
     });
     process.kill(-(second.child.pid ?? 0), "SIGINT");
     expect(await exited(second.child)).toBe(0);
-  });
+  }, 420_000);
 });
 
 /** DynamoDB Local processes serving this test's data folder. */

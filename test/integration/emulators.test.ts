@@ -13,11 +13,12 @@ describe("starting DynamoDB Local", () => {
       cwd: process.cwd(),
       env: { PATH: "/nonexistent", HOME: process.env.HOME ?? "/tmp" },
       encoding: "utf8",
-      timeout: 30_000,
+      // A Node + tsx start: a second when idle, many on a busy machine. The limit is for a hang.
+      timeout: 100_000,
     });
     // Assess
     expect(result.stdout).toContain("DynamoDbLocalStartError: Java was not found");
     expect(result.stdout).toContain("openjdk-17-jre-headless");
     expect(result.stdout).toContain("JAVA_HOME");
-  });
+  }, 120_000);
 });

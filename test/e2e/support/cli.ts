@@ -16,7 +16,8 @@ const running = new Set<ReturnType<typeof spawn>>();
 
 /**
  * Runs `agentcron ARGS` as a child process — not a TTY, no colour — and collects its output.
- * Killed (and the test failed) if it has not exited within `timeoutMs`.
+ * Killed (and the test failed) if it has not exited within `timeoutMs` (default 2 minutes: a CLI
+ * start is a Node + tsx start, which takes seconds on a busy machine; the limit is for a hang).
  */
 export function runAgentcron(
   args: readonly string[],
@@ -35,7 +36,7 @@ export function runAgentcron(
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

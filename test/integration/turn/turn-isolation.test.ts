@@ -46,12 +46,13 @@ function functionEnvironment(): Record<string, string> {
 describe("turn isolation and ceilings", () => {
   it("stops a turn that blocks its event loop at its ceiling and records it, while another job's run completes on time", async () => {
     // Prepare: job A busy-loops for a minute inside its harness; job B is an ordinary short turn.
+    const maxRunSeconds = 7;
     const blocked = await fireAndHandOff(
       env,
       demoJob({
         id: "event-loop-hog",
         timeouts: { setupSeconds: 2, agentTurnSeconds: 2, finalizeSeconds: 2 },
-        maxRunSeconds: 7,
+        maxRunSeconds,
         agent: { harness: "demo", prompt: "x", options: { blockEventLoopMs: 60_000 } },
       }),
     );
@@ -62,36 +63,39 @@ describe("turn isolation and ceilings", () => {
         agent: { harness: "demo", prompt: "x", options: { delayMs: 200, output: "on time" } },
       }),
     );
-    const invoke = (message: typeof blocked, timeoutMs: number) =>
+    // The function timeout the stack derives for this job: its ceiling plus the margin kept for a
+    // cold start and recording the end. The timeout counts from the process's spawn and the ceiling
+    // from the run's start, so the hog is killed past its ceiling as long as it starts within the
+    // margin (30 s), however slow the machine — as on Lambda.
+    const functionTimeoutMs = (maxRunSeconds + CEILING_MARGIN_SECONDS) * 1000;
+    const invoke = (message: typeof blocked) =>
       invokeInChildProcess({
         entry: "functions/turn.ts",
         event: sqsEventOf([JSON.stringify(message)]),
         functionName: "turn",
-        timeoutMs,
+        timeoutMs: functionTimeoutMs,
         env: functionEnvironment(),
       });
-    // Act: both turns at once, each in its own process (as in Lambda). A's function timeout is its
-    // ceiling plus a margin (a cold start here takes a few seconds), as the stack derives it.
+    // Act: both turns at once, each in its own process (as in Lambda).
     const started = Date.now();
-    const [blockedResult, healthyResult] = await Promise.all([
-      invoke(blocked, 12_000),
-      invoke(healthy, 30_000),
-    ]);
+    const [blockedResult, healthyResult] = await Promise.all([invoke(blocked), invoke(healthy)]);
     // The sweeper looks once no invocation can still be running it: past its function timeout,
     // counted from when the run began (a slow cold start delays that).
     const begun = await getRun(env.store.table, blocked.jobId, blocked.runId);
-    const functionTimeoutAt = (begun?.startedAt ?? 0) + (7 + CEILING_MARGIN_SECONDS) * 1000;
+    const functionTimeoutAt = (begun?.startedAt ?? 0) + functionTimeoutMs;
     env.clock.set(Math.max(env.clock.now(), functionTimeoutAt + 1));
     const report = await sweep(sweepDepsOf(env));
-    // Assess
+    // Assess: the neighbour ended on its own while the hog was still blocking (before its process
+    // was killed) — isolation, whatever the machine's speed...
     expect(healthyResult.kind).toBe("returned");
-    expect(healthyResult.durationMs).toBeLessThan(blockedResult.durationMs);
+    expect(blockedResult.kind).toBe("timed-out");
     const neighbour = await getRun(env.store.table, healthy.jobId, healthy.runId);
     expect(neighbour).toMatchObject({ status: "succeeded", output: { summary: "on time" } });
-    expect((neighbour?.endedAt ?? 0) - started).toBeLessThan(10_000);
-    expect(blockedResult.kind).toBe("timed-out");
-    expect(report.timedOut).toEqual([blocked.runId]);
+    expect(neighbour?.endedAt ?? Number.POSITIVE_INFINITY).toBeLessThan(started + blockedResult.durationMs);
+    // ...and the hog, which could not stop itself, was recorded by the sweeper as past its ceiling.
     const hog = await getRun(env.store.table, blocked.jobId, blocked.runId);
+    expect(hog?.startedAt, "the hog's turn never began: its process did not start in time").toBeDefined();
+    expect(report.timedOut).toEqual([blocked.runId]);
     expect(hog).toMatchObject({
       status: "timed-out",
       phase: "agent-turn",
@@ -99,7 +103,7 @@ describe("turn isolation and ceilings", () => {
     });
     expect(hog?.diagnostic).toContain("passed its 7s ceiling without recording an end");
     expect(hog?.diagnostic).toContain("event loop is blocked");
-  });
+  }, 120_000);
 
   it("runs a command agent that writes 1 MB to stdout before reading its prompt, without deadlocking", async () => {
     // Act
@@ -149,7 +153,7 @@ describe("turn isolation and ceilings", () => {
     // Assess
     expect(outcome).toMatchObject({ kind: "ended", status: "timed-out", error: { phase: "agent-turn" } });
     const pid = Number(readFileSync(pidFile, "utf8"));
-    await waitUntil(() => !isProcessRunning(pid), 5_000, `pid ${pid} to be killed`);
+    await waitUntil(() => !isProcessRunning(pid), 30_000, `pid ${pid} to be killed`);
     const run = await getRun(env.store.table, message.jobId, message.runId);
     expect((run?.endedAt ?? 0) - (run?.startedAt ?? 0)).toBeLessThanOrEqual(8_000);
   });
