@@ -1,41 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  httpUrlSchema,
-  nonSecretHeadersSchema,
-  secretReferenceSchema,
-  strictOptionsObject,
-} from "#adapters/secrets/option-schemas.ts";
-import {
   type Harness,
   HarnessAbortedError,
   HarnessFailedError,
   type HarnessTurnResult,
 } from "#core/agents/harness.ts";
+import { type A2aOptions, a2aDescriptor } from "./a2a-options.ts";
 import { abortableDelay, boundedTurnSignal, describeAbortReason } from "./abort.ts";
+
+export { type A2aOptions, a2aOptionsSchema } from "./a2a-options.ts";
 
 const CANCEL_TIMEOUT_MS = 2_000;
 const ERROR_BODY_EXCERPT_CHARACTERS = 500;
-
-/** Options of the `a2a` harness (strict; the bearer token only through `authTokenRef`). */
-export const a2aOptionsSchema = strictOptionsObject({
-  /** The remote agent's JSON-RPC endpoint (the `url` of its agent card). */
-  url: httpUrlSchema,
-  /**
-   * Non-secret HTTP headers sent with every request. Authorization belongs in `authTokenRef`.
-   * @default {}
-   */
-  headers: nonSecretHeadersSchema("authTokenRef").default({}),
-  /** Secret reference of a bearer token sent as `Authorization: Bearer <token>`. */
-  authTokenRef: secretReferenceSchema.optional(),
-  /**
-   * Pause between `tasks/get` polls while the remote task is not finished.
-   * @default 1000
-   */
-  pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000),
-});
-
-export type A2aOptions = z.infer<typeof a2aOptionsSchema>;
 
 const partSchema = z.looseObject({
   kind: z.string().optional(),
@@ -75,9 +52,7 @@ const INTERRUPTED_STATES = new Set(["input-required", "auth-required"]);
  * @throws HarnessAbortedError when the turn is stopped, with the task's latest status text.
  */
 export const a2aHarness: Harness<A2aOptions> = {
-  name: "a2a",
-  description: "Sends the prompt to a remote agent over A2A JSON-RPC (message/send, polling tasks/get).",
-  optionsSchema: a2aOptionsSchema,
+  ...a2aDescriptor,
   async run(input) {
     const { options } = input;
     const turn = boundedTurnSignal(input);

@@ -5,45 +5,17 @@ import type {
   MessageParam,
   Tool,
 } from "@anthropic-ai/sdk/resources/messages";
-import type { z } from "zod";
-import {
-  httpUrlSchema,
-  secretReferenceSchema,
-  strictOptionsObject,
-} from "#adapters/secrets/option-schemas.ts";
 import type { Harness, HarnessTurnInput } from "#core/agents/harness.ts";
 import { remainingMs } from "./abort.ts";
+import { type AnthropicOptions, anthropicDescriptor } from "./anthropic-options.ts";
 import { describeHttpApiFailure, type ModelConversation, runToolLoop, toStopReason } from "./tool-loop.ts";
-import { toolLoopOptionsShape } from "./tool-loop-options.ts";
+
+export { type AnthropicOptions, anthropicOptionsSchema } from "./anthropic-options.ts";
 
 const DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 
 /** Model used when the job names none. */
 export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5";
-
-/** Options of the `anthropic` harness (strict: unknown keys, and `apiKey` literals, are refused). */
-export const anthropicOptionsSchema = strictOptionsObject(
-  {
-    /**
-     * Where the API key lives.
-     * @default "env:ANTHROPIC_API_KEY"
-     */
-    apiKeyRef: secretReferenceSchema.default("env:ANTHROPIC_API_KEY"),
-    /**
-     * Messages API endpoint (a gateway, or a loopback server in tests). Always sent explicitly, so
-     * the SDK's own ANTHROPIC_BASE_URL lookup never redirects a turn.
-     * @default "https://api.anthropic.com"
-     */
-    baseUrl: httpUrlSchema.optional(),
-    ...toolLoopOptionsShape,
-  },
-  {
-    temperature:
-      "the Anthropic Messages API version sent by @anthropic-ai/sdk 1.x (2026-10-21) rejects temperature, top_p and top_k with HTTP 400, so the harness does not offer them",
-  },
-);
-
-export type AnthropicOptions = z.infer<typeof anthropicOptionsSchema>;
 
 /**
  * The `anthropic` harness: the Messages API through `@anthropic-ai/sdk`, with a tool loop over the
@@ -53,9 +25,7 @@ export type AnthropicOptions = z.infer<typeof anthropicOptionsSchema>;
  * @throws HarnessAbortedError / HarnessFailedError as described on `runToolLoop`.
  */
 export const anthropicHarness: Harness<AnthropicOptions> = {
-  name: "anthropic",
-  description: "Anthropic Messages API (Claude) with a bounded tool-use loop over the plugins' tools.",
-  optionsSchema: anthropicOptionsSchema,
+  ...anthropicDescriptor,
   async run(input) {
     const { options } = input;
     const apiKey = await input.secrets.resolve(options.apiKeyRef, input.signal);

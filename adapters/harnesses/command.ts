@@ -1,10 +1,4 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { z } from "zod";
-import {
-  environmentVariableNameSchema,
-  secretReferenceSchema,
-  strictOptionsObject,
-} from "#adapters/secrets/option-schemas.ts";
 import {
   type Harness,
   HarnessAbortedError,
@@ -12,68 +6,16 @@ import {
   type HarnessStreams,
 } from "#core/agents/harness.ts";
 import { boundedTurnSignal, describeAbortReason } from "./abort.ts";
+import { type CommandOptions, commandDescriptor } from "./command-options.ts";
 import { HeadCapture, TailCapture } from "./output-capture.ts";
 import { childEnvironment, spawnProcessGroup, terminateProcessGroup } from "./process-group.ts";
+
+export { type CommandOptions, commandOptionsSchema } from "./command-options.ts";
 
 const STREAM_TAIL_BYTES = 8 * 1024;
 // After the group is gone the pipes close at once, unless a process that left the group (setsid)
 // still holds them: do not wait for that one forever.
 const PIPE_CLOSE_WAIT_MS = 1_000;
-
-/** Options of the `command` harness (strict; secrets only through `envFromSecrets`). */
-export const commandOptionsSchema = strictOptionsObject(
-  {
-    /** The program to run (a path, or a name looked up on PATH). Never run through a shell. */
-    command: z.string().min(1),
-    /**
-     * Its arguments, one element each (no shell quoting or expansion).
-     * @default []
-     */
-    args: z.array(z.string()).default([]),
-    /**
-     * Working directory.
-     * @default the runtime's working directory
-     */
-    cwd: z.string().min(1).optional(),
-    /**
-     * Non-secret variables for the child.
-     * @default {}
-     */
-    env: z.record(environmentVariableNameSchema, z.string()).default({}),
-    /**
-     * Variables whose values are secrets: ENV_NAME → secret reference, resolved at each turn.
-     * @default {}
-     */
-    envFromSecrets: z.record(environmentVariableNameSchema, secretReferenceSchema).default({}),
-    /**
-     * Runtime variables passed through besides HOME, PATH, LANG and the like. The rest of the
-     * runtime's environment (including its AWS credentials) is not inherited.
-     * @default []
-     */
-    inheritEnv: z.array(environmentVariableNameSchema).default([]),
-    /**
-     * Bytes of stdout kept as the turn's output; the rest is drained and dropped, and the output says so.
-     * @default 1048576 (1 MiB)
-     */
-    maxOutputBytes: z
-      .number()
-      .int()
-      .positive()
-      .max(64 * 1024 * 1024)
-      .default(1024 * 1024),
-    /**
-     * Seconds between SIGTERM and SIGKILL when the turn is stopped. The turn's own grace period must
-     * be longer for the partial output to be reported.
-     * @default 5
-     */
-    killGraceSeconds: z.number().min(0).max(60).default(5),
-  },
-  {
-    shell: "commands never run through a shell; put the program in command and each argument in args",
-  },
-);
-
-export type CommandOptions = z.infer<typeof commandOptionsSchema>;
 
 interface ChildOutcome {
   readonly exitCode: number | null;
@@ -107,10 +49,7 @@ function streamsOf(outcome: ChildOutcome): HarnessStreams {
  * @throws HarnessAbortedError when the turn is stopped, with the stdout captured so far.
  */
 export const commandHarness: Harness<CommandOptions> = {
-  name: "command",
-  description:
-    "Runs a local CLI agent: prompt on stdin, stdout as output, killed as a process group on stop.",
-  optionsSchema: commandOptionsSchema,
+  ...commandDescriptor,
   async run(input) {
     const { options } = input;
     if (input.tools.length > 0) {

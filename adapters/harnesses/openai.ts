@@ -4,14 +4,9 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
-import { z } from "zod";
-import {
-  httpUrlSchema,
-  secretReferenceSchema,
-  strictOptionsObject,
-} from "#adapters/secrets/option-schemas.ts";
 import { type Harness, HarnessFailedError, type HarnessTurnInput } from "#core/agents/harness.ts";
 import { remainingMs } from "./abort.ts";
+import { type OpenAiOptions, openaiDescriptor } from "./openai-options.ts";
 import {
   describeHttpApiFailure,
   type ModelConversation,
@@ -19,36 +14,11 @@ import {
   type ToolUseRequest,
   toStopReason,
 } from "./tool-loop.ts";
-import { toolLoopOptionsShape } from "./tool-loop-options.ts";
+
+export { type OpenAiOptions, openAiOptionsSchema } from "./openai-options.ts";
 
 const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 const DEFAULT_OPENAI_API_KEY_REF = "env:OPENAI_API_KEY";
-
-/** Options of the `openai` harness (strict: unknown keys, and `apiKey` literals, are refused). */
-export const openAiOptionsSchema = strictOptionsObject({
-  /**
-   * Where the API key lives. Without it the harness uses `env:OPENAI_API_KEY` for the OpenAI API and
-   * sends no Authorization header to a `baseUrl` (a self-hosted model server without auth).
-   */
-  apiKeyRef: secretReferenceSchema.optional(),
-  /**
-   * Chat-completions endpoint root of any OpenAI-compatible server (vLLM, llama.cpp, Ollama, a
-   * gateway). Always sent explicitly, so the SDK's OPENAI_BASE_URL lookup never redirects a turn.
-   * @default "https://api.openai.com/v1"
-   */
-  baseUrl: httpUrlSchema.optional(),
-  /**
-   * Request field carrying `maxTokens`. OpenAI's reasoning models only accept
-   * `max_completion_tokens`; some self-hosted servers only know the older `max_tokens`.
-   * @default "max_completion_tokens"
-   */
-  maxTokensField: z.enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens"),
-  /** Sampling temperature, when the model accepts one. */
-  temperature: z.number().min(0).max(2).optional(),
-  ...toolLoopOptionsShape,
-});
-
-export type OpenAiOptions = z.infer<typeof openAiOptionsSchema>;
 
 /**
  * The `openai` harness: OpenAI-compatible chat completions through the `openai` SDK, with a tool
@@ -60,10 +30,7 @@ export type OpenAiOptions = z.infer<typeof openAiOptionsSchema>;
  * @throws HarnessAbortedError as described on `runToolLoop`.
  */
 export const openAiHarness: Harness<OpenAiOptions> = {
-  name: "openai",
-  description:
-    "OpenAI-compatible chat completions (OpenAI or a self-hosted model server) with a bounded function-calling loop.",
-  optionsSchema: openAiOptionsSchema,
+  ...openaiDescriptor,
   async run(input) {
     const { options } = input;
     const model = input.model;

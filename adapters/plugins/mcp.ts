@@ -1,75 +1,21 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import { describeAbortReason, raceWithSignal, remainingMs } from "#adapters/harnesses/abort.ts";
 import { childEnvironment } from "#adapters/harnesses/process-group.ts";
-import {
-  environmentVariableNameSchema,
-  httpUrlSchema,
-  nonSecretHeadersSchema,
-  secretReferenceSchema,
-  strictOptionsObject,
-} from "#adapters/secrets/option-schemas.ts";
 import type { PluginStartInput, PluginType, StartedPlugin } from "#core/agents/plugin.ts";
 import type { AgentTool } from "#core/agents/tool.ts";
 import type { Logger } from "#core/logger.ts";
+import { type McpOptions, mcpDescriptor } from "./mcp-options.ts";
 import type { ProcessGroupStdioTransport } from "./mcp-stdio-transport.ts";
 import { agentToolName } from "./mcp-tool-names.ts";
 import { toToolCallResult } from "./mcp-tool-result.ts";
 
+export { type McpOptions, mcpOptionsSchema } from "./mcp-options.ts";
+
 const CLIENT_INFO = { name: "agentcron", version: "0.1.0" };
 const MAX_TOOL_LIST_PAGES = 50;
 const SESSION_TERMINATION_TIMEOUT_MS = 1_000;
-
-const sharedShape = {
-  /**
-   * Bound on each tool call (the harness's own per-call bound and the turn's signal apply too).
-   * @default 30
-   */
-  toolCallTimeoutSeconds: z.number().positive().max(3600).default(30),
-  /** Allow-list of the server's tool names offered to the agent. @default all the server's tools */
-  tools: z.array(z.string().min(1)).min(1).optional(),
-};
-
-const streamableHttpOptionsSchema = strictOptionsObject({
-  transport: z.literal("streamable-http"),
-  /** The server's MCP endpoint. */
-  url: httpUrlSchema,
-  /** Non-secret headers; a bearer token belongs in `authTokenRef`. @default {} */
-  headers: nonSecretHeadersSchema("authTokenRef").default({}),
-  /** Secret reference of a bearer token sent as `Authorization: Bearer <token>`. */
-  authTokenRef: secretReferenceSchema.optional(),
-  ...sharedShape,
-});
-
-const stdioOptionsSchema = strictOptionsObject(
-  {
-    transport: z.literal("stdio"),
-    /** The server program; never run through a shell. */
-    command: z.string().min(1),
-    /** @default [] */
-    args: z.array(z.string()).default([]),
-    /** Non-secret variables for the server. @default {} */
-    env: z.record(environmentVariableNameSchema, z.string()).default({}),
-    /** ENV_NAME → secret reference, resolved at each start. @default {} */
-    envFromSecrets: z.record(environmentVariableNameSchema, secretReferenceSchema).default({}),
-    /** Runtime variables passed through besides HOME, PATH and the like. @default [] */
-    inheritEnv: z.array(environmentVariableNameSchema).default([]),
-    /** @default the runtime's working directory */
-    cwd: z.string().min(1).optional(),
-    ...sharedShape,
-  },
-  { shell: "MCP servers never run through a shell; put the program in command and each argument in args" },
-);
-
-/** Options of the `mcp` plugin type, discriminated on `transport` (each variant strict). */
-export const mcpOptionsSchema = z.discriminatedUnion("transport", [
-  streamableHttpOptionsSchema,
-  stdioOptionsSchema,
-]);
-
-export type McpOptions = z.infer<typeof mcpOptionsSchema>;
 
 /** An MCP plugin did not start; names the plugin, the server and the step that failed or hung. */
 export class McpPluginStartError extends Error {
@@ -94,10 +40,7 @@ export class McpPluginStartError extends Error {
  * or was in flight when the signal aborted, and SecretNotFoundError for a missing secret.
  */
 export const mcpPluginType: PluginType<McpOptions> = {
-  type: "mcp",
-  description:
-    "Model Context Protocol server (Streamable HTTP or stdio); its tools become the agent's tools.",
-  optionsSchema: mcpOptionsSchema,
+  ...mcpDescriptor,
   async start(input) {
     const { options, signal } = input;
     const log = input.log.child({ plugin: input.name, pluginType: "mcp", transport: options.transport });
