@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
@@ -28,7 +27,6 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const clients = {
     dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint, region: "us-east-1", credentials }),
     sqs: new SQSClient({ endpoint: sqs.endpoint, region: "us-east-1", credentials }),
-    eventbridge: new EventBridgeClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials }),
   };
   const counter = new RequestCounter().attach(clients.dynamodb);
   const suffix = randomUUID().slice(0, 8);

@@ -2,7 +2,7 @@
 // removes the stage's EventBridge rules when the stack is deleted.
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createScheduleRules } from "#adapters/eventbridge/schedule-rules.ts";
-import { dependenciesFromEnvironment } from "./commons/dependencies.ts";
+import { applyJobsDependenciesFromEnvironment } from "./commons/lambda-dependencies.ts";
 import { createJobSchedulesHandler, sendCloudFormationResponse } from "./handlers/apply-jobs-handler.ts";
 
 // EventBridge's control-plane calls (PutRule, PutTargets, ...) have low request quotas; adaptive
@@ -10,10 +10,7 @@ import { createJobSchedulesHandler, sendCloudFormationResponse } from "./handler
 const eventbridge = new EventBridgeClient({ retryMode: "adaptive", maxAttempts: 10 });
 
 export const handler = createJobSchedulesHandler({
-  load: () => {
-    const deps = dependenciesFromEnvironment();
-    return { jobs: deps.store.jobs, clock: deps.clock, validation: deps.validation, log: deps.log };
-  },
+  load: () => applyJobsDependenciesFromEnvironment(),
   schedulesFor: (target) => createScheduleRules({ client: eventbridge, ...target }),
   respond: sendCloudFormationResponse,
 });

@@ -1,6 +1,6 @@
-// Lambda entry: the fires queue → dispatch. Dependencies are built once per cold start.
-import { dependenciesFromEnvironment } from "./commons/dependencies.ts";
-import { dispatchDependenciesOf } from "./commons/wiring.ts";
+// Lambda entry: the fires queue → dispatch. Dependencies are built once per cold start, from exactly
+// the variables dispatch declares (functions/commons/environment.ts FUNCTION_ENVIRONMENT).
+import { dispatchDependenciesFromEnvironment } from "./commons/lambda-dependencies.ts";
 import { createDispatchHandler } from "./handlers/dispatch-handler.ts";
 
-export const handler = createDispatchHandler(dispatchDependenciesOf(dependenciesFromEnvironment()));
+export const handler = createDispatchHandler(dispatchDependenciesFromEnvironment());

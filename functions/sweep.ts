@@ -1,6 +1,5 @@
 // Lambda entry: the every-minute EventBridge rule → sweep.
-import { dependenciesFromEnvironment } from "./commons/dependencies.ts";
-import { sweepDependenciesOf } from "./commons/wiring.ts";
+import { sweepDependenciesFromEnvironment } from "./commons/lambda-dependencies.ts";
 import { createSweepHandler } from "./handlers/sweep-handler.ts";
 
-export const handler = createSweepHandler(sweepDependenciesOf(dependenciesFromEnvironment()));
+export const handler = createSweepHandler(sweepDependenciesFromEnvironment());

@@ -1,8 +1,7 @@
 // Lambda entry: the turns queue → one run through setup, runtime-plugins, agent-turn, finalize.
 // The harness registry is complete at module load, before any message is served (invariant 7).
 import { RuntimeShutdownError } from "#core/turn/stop-reasons.ts";
-import { dependenciesFromEnvironment } from "./commons/dependencies.ts";
-import { turnDependenciesOf } from "./commons/wiring.ts";
+import { turnDependenciesFromEnvironment } from "./commons/turn-dependencies.ts";
 import { createTurnHandler } from "./handlers/turn-handler.ts";
 
 // SIGTERM means this process is going away (Lambda shutting a sandbox down, or the local runtime's
@@ -11,6 +10,6 @@ const shutdown = new AbortController();
 process.once("SIGTERM", () => shutdown.abort(new RuntimeShutdownError()));
 
 export const handler = createTurnHandler({
-  ...turnDependenciesOf(dependenciesFromEnvironment()),
+  ...turnDependenciesFromEnvironment(),
   shutdownSignal: shutdown.signal,
 });

@@ -115,7 +115,6 @@ export class AgentcronStack extends Stack {
       jobSet: props.jobSet,
       table: this.table.table,
       fires: this.fires,
-      turns: this.turns,
       sweepFunction: this.functions.sweep.fn,
       turnTimeout,
     });

@@ -3,7 +3,12 @@ import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
-import { ENVIRONMENT, type EnvironmentKey } from "#functions/commons/environment.ts";
+import {
+  ENVIRONMENT,
+  type EnvironmentKey,
+  FUNCTION_ENVIRONMENT,
+  type FunctionName,
+} from "#functions/commons/environment.ts";
 
 /**
  * Powertools-style bindings: each call gives a function one resource — it sets the environment
@@ -55,39 +60,39 @@ export function bindTable(fn: lambda.Function, table: dynamodb.ITable, binding: 
   }
 }
 
-export type QueueAccess =
-  /** The function sends messages to the queue. */
-  | "send"
-  /** The function sends messages to the queue and reads its depth (GetQueueAttributes). */
-  | "send-and-read-depth"
-  /**
-   * The function only needs the URL: dependenciesFromEnvironment() requires every queue URL, but
-   * the function never sends there, so it gets no permission on it.
-   */
-  | "url-only";
+/** The variables that hold a queue URL. */
+export type QueueKey = Extract<EnvironmentKey, `${string}QueueUrl` | `${string}DlqUrl`>;
+
+/** What a function reads a queue's URL for, as SQS actions. */
+export const QUEUE_ACCESS = {
+  /** Sends messages to it (hand-offs, drains, retries, poison into a DLQ). */
+  send: ["sqs:SendMessage"],
+  /** Makes a message it received come back sooner (ChangeMessageVisibility on its own queue). */
+  redeliver: ["sqs:ChangeMessageVisibility"],
+  /** Reads how many messages wait (the sweeper's view of the turns backlog). */
+  backlog: ["sqs:GetQueueAttributes"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type QueueAccess = keyof typeof QUEUE_ACCESS;
 
 /**
- * Sets the queue-URL variable `key` and, for "send", grants sqs:SendMessage on that queue (and,
- * for "send-and-read-depth", sqs:GetQueueAttributes too).
+ * Sets the queue-URL variable `key` and grants the SQS actions of each `access` on that queue —
+ * what the function reads that URL for (functions/commons/environment.ts FUNCTION_ENVIRONMENT).
  */
 export function bindQueue(
   fn: lambda.Function,
-  key: EnvironmentKey,
+  key: QueueKey,
   queue: sqs.IQueue,
-  access: QueueAccess,
+  access: readonly QueueAccess[],
 ): void {
   fn.addEnvironment(ENVIRONMENT[key], queue.queueUrl);
-  if (access === "send-and-read-depth") {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [queue.queueArn] }),
-    );
-  }
-  if (access === "send" || access === "send-and-read-depth") {
-    // SSE-SQS needs no KMS permission (a customer-managed key would: queue.grantSendMessages adds it).
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }),
-    );
-  }
+  // SSE-SQS needs no KMS permission (a customer-managed key would: queue.grantSendMessages adds it).
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: access.flatMap((kind) => QUEUE_ACCESS[kind]),
+      resources: [queue.queueArn],
+    }),
+  );
 }
 
 /** Sets AGENTCRON_EVENT_BUS_NAME and grants events:PutEvents on that bus only. */
@@ -96,4 +101,37 @@ export function bindEventBus(fn: lambda.Function, bus: events.IEventBus): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ["events:PutEvents"], resources: [bus.eventBusArn] }),
   );
+}
+
+/** How the stack binds each variable a function may read: the resource behind it, and its access. */
+export type EnvironmentBinders = Partial<Record<EnvironmentKey, (fn: lambda.Function) => void>>;
+
+/** Raised at synth when a function declares a variable the stack has nothing to bind to. */
+export class UnboundVariableError extends Error {
+  override name = "UnboundVariableError";
+}
+
+/**
+ * Binds exactly the variables function `name` declares (FUNCTION_ENVIRONMENT), each with its binder:
+ * the function gets those variables and the access they name, and nothing else — no URL it never
+ * reads, no permission it never uses.
+ *
+ * @throws UnboundVariableError when the function declares a variable `binders` does not cover.
+ */
+export function bindFunctionEnvironment(
+  fn: lambda.Function,
+  name: FunctionName,
+  binders: EnvironmentBinders,
+): void {
+  const declared: readonly EnvironmentKey[] = FUNCTION_ENVIRONMENT[name];
+  for (const key of declared) {
+    const bind = binders[key];
+    if (!bind) {
+      throw new UnboundVariableError(
+        `the ${name} function reads ${ENVIRONMENT[key]}, but the stack binds no resource to it; ` +
+          "add a binder for it in infra/ or remove it from FUNCTION_ENVIRONMENT",
+      );
+    }
+    bind(fn);
+  }
 }

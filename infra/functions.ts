@@ -7,7 +7,14 @@ import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { grantModelInvocation, grantSecretsByReference } from "./agent-access.ts";
-import { bindEventBus, bindQueue, bindTable, TABLE_ACCESS } from "./bindings.ts";
+import {
+  bindEventBus,
+  bindFunctionEnvironment,
+  bindQueue,
+  bindTable,
+  type EnvironmentBinders,
+  TABLE_ACCESS,
+} from "./bindings.ts";
 import { AgentcronFunction } from "./lambda-function.ts";
 import { resourceName, serviceNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
@@ -55,14 +62,14 @@ export interface RunEngineFunctionsProps {
 }
 
 /**
- * The three functions of the run engine, each bound to exactly the resources it uses:
- * - dispatch: fires queue → one outcome per fire; sends turns and poison (fires DLQ);
- * - turn: turns queue → one run per invocation; sends poison (turns DLQ); calls Bedrock; reads
- *   secrets by reference;
+ * The three functions of the run engine, each bound to exactly the variables it declares
+ * (FUNCTION_ENVIRONMENT) and the access they name:
+ * - dispatch: fires queue → one outcome per fire; sends turns and poison (fires DLQ), delays a
+ *   fire's redelivery (fires);
+ * - turn: turns queue → one run per invocation; sends poison (turns DLQ), delays a turn message's
+ *   redelivery (turns); calls Bedrock; reads secrets by reference;
  * - sweep: every minute (infra/schedules.ts); queries the sweep index; sends drains (fires),
- *   retries and re-handoffs (turns), reads the turns queue's depth.
- * None of them sends to the queue that invokes it through a chain of the others, so Lambda's
- * recursive-loop detection never sees a loop: drains start from the sweeper's schedule.
+ *   re-handoffs and retries (turns), and reads the turns backlog.
  * All three write the table and put lifecycle events on the bus.
  */
 export class RunEngineFunctions extends Construct {
@@ -105,37 +112,40 @@ export class RunEngineFunctions extends Construct {
     });
 
     const turnTimeoutSeconds = String(props.turnTimeout.toSeconds());
-    for (const { fn } of [this.dispatch, this.turn, this.sweep]) {
+    // What each variable binds to; each function takes the ones it declares, with its own access.
+    const shared: EnvironmentBinders = {
+      eventBusName: (fn) => bindEventBus(fn, lifecycleBus),
       // Every function validates jobs against the turn function's real timeout (invariant 8).
-      fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, turnTimeoutSeconds);
-      bindEventBus(fn, lifecycleBus);
-    }
+      turnFunctionTimeoutSeconds: (fn) =>
+        fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, turnTimeoutSeconds),
+      tableName: (fn) => bindTable(fn, table, { actions: TABLE_ACCESS.runEngine }),
+    };
 
     const dispatch = this.dispatch.fn;
-    bindTable(dispatch, table, { actions: TABLE_ACCESS.runEngine });
-    bindQueue(dispatch, "turnsQueueUrl", turns.queue, "send");
-    // Its own queue: its event source mapping grants what it needs (ChangeMessageVisibility too).
-    bindQueue(dispatch, "firesQueueUrl", fires.queue, "url-only");
-    bindQueue(dispatch, "firesDlqUrl", fires.deadLetterQueue, "send");
-    bindQueue(dispatch, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
+    bindFunctionEnvironment(dispatch, "dispatch", {
+      ...shared,
+      turnsQueueUrl: (fn) => bindQueue(fn, "turnsQueueUrl", turns.queue, ["send"]),
+      firesQueueUrl: (fn) => bindQueue(fn, "firesQueueUrl", fires.queue, ["redeliver"]),
+      firesDlqUrl: (fn) => bindQueue(fn, "firesDlqUrl", fires.deadLetterQueue, ["send"]),
+    });
 
     const turn = this.turn.fn;
-    bindTable(turn, table, { actions: TABLE_ACCESS.runEngine });
-    // A turn sends nothing to the fires queue: the sweeper drains buffered fires.
-    bindQueue(turn, "firesQueueUrl", fires.queue, "url-only");
-    bindQueue(turn, "turnsDlqUrl", turns.deadLetterQueue, "send");
-    bindQueue(turn, "turnsQueueUrl", turns.queue, "url-only");
-    bindQueue(turn, "firesDlqUrl", fires.deadLetterQueue, "url-only");
+    bindFunctionEnvironment(turn, "turn", {
+      ...shared,
+      turnsQueueUrl: (fn) => bindQueue(fn, "turnsQueueUrl", turns.queue, ["redeliver"]),
+      turnsDlqUrl: (fn) => bindQueue(fn, "turnsDlqUrl", turns.deadLetterQueue, ["send"]),
+    });
     grantModelInvocation(turn, props.bedrockRegions ?? [this.turn.fn.stack.region]);
     grantSecretsByReference(turn, stage);
 
     const sweep = this.sweep.fn;
-    bindTable(sweep, table, { actions: TABLE_ACCESS.runEngine, indexes: [TABLE_SCHEMA.sweepIndex.name] });
-    bindQueue(sweep, "firesQueueUrl", fires.queue, "send");
-    // Hands queued runs off again, and reads the turns queue's backlog for its diagnostics.
-    bindQueue(sweep, "turnsQueueUrl", turns.queue, "send-and-read-depth");
-    bindQueue(sweep, "firesDlqUrl", fires.deadLetterQueue, "url-only");
-    bindQueue(sweep, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
+    bindFunctionEnvironment(sweep, "sweep", {
+      ...shared,
+      tableName: (fn) =>
+        bindTable(fn, table, { actions: TABLE_ACCESS.runEngine, indexes: [TABLE_SCHEMA.sweepIndex.name] }),
+      firesQueueUrl: (fn) => bindQueue(fn, "firesQueueUrl", fires.queue, ["send"]),
+      turnsQueueUrl: (fn) => bindQueue(fn, "turnsQueueUrl", turns.queue, ["send", "backlog"]),
+    });
     // A sweep that failed is replaced by the next one a minute later; retrying it only overlaps.
     sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 

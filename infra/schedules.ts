@@ -10,7 +10,7 @@ import { Construct } from "constructs";
 import type { DeployedJobSet } from "#adapters/job-set-file.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import type { JobSchedulesProperties } from "#functions/handlers/apply-jobs-handler.ts";
-import { bindQueue, bindTable, TABLE_ACCESS } from "./bindings.ts";
+import { bindFunctionEnvironment, bindTable, TABLE_ACCESS } from "./bindings.ts";
 import { AgentcronFunction } from "./lambda-function.ts";
 import { jobRuleNamePattern, resourceName, serviceNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
@@ -33,7 +33,6 @@ export interface SchedulingProps {
   readonly jobSet: DeployedJobSet;
   readonly table: dynamodb.ITable;
   readonly fires: WorkQueue;
-  readonly turns: WorkQueue;
   readonly sweepFunction: lambda.IFunction;
   readonly turnTimeout: Duration;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -56,7 +55,7 @@ export class Scheduling extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulingProps) {
     super(scope, id);
-    const { stage, fires, turns, table } = props;
+    const { stage, fires, table } = props;
     const stack = Stack.of(this);
 
     this.sweepRule = new events.Rule(this, "SweepSchedule", {
@@ -88,14 +87,12 @@ export class Scheduling extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     });
     const apply = this.applyJobsFunction.fn;
-    bindTable(apply, table, { actions: TABLE_ACCESS.jobAdmin });
-    // dependenciesFromEnvironment() requires every queue URL; this function sends to none of them.
-    bindQueue(apply, "firesQueueUrl", fires.queue, "url-only");
-    bindQueue(apply, "firesDlqUrl", fires.deadLetterQueue, "url-only");
-    bindQueue(apply, "turnsQueueUrl", turns.queue, "url-only");
-    bindQueue(apply, "turnsDlqUrl", turns.deadLetterQueue, "url-only");
-    // Jobs are validated against the deployed turn function's timeout, as dispatch does.
-    apply.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, String(props.turnTimeout.toSeconds()));
+    bindFunctionEnvironment(apply, "applyJobs", {
+      tableName: (fn) => bindTable(fn, table, { actions: TABLE_ACCESS.jobAdmin }),
+      // Jobs are validated against the deployed turn function's timeout, as dispatch does.
+      turnFunctionTimeoutSeconds: (fn) =>
+        fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, String(props.turnTimeout.toSeconds())),
+    });
     apply.addToRolePolicy(new iam.PolicyStatement({ actions: [...JOB_RULE_ACTIONS], resources: [jobRules] }));
     // events:ListRules supports no resource-level permission: AWS requires "*" here. The reconciler
     // lists by the stage's name prefix and only touches rules it owns.

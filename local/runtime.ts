@@ -1,6 +1,5 @@
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { loadJobSet } from "#adapters/job-set-file.ts";
 import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
@@ -162,11 +161,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const clients = {
       dynamodb: new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials }),
       sqs: new SQSClient({ endpoint: sqs.endpoint, region: LOCAL_REGION, credentials }),
-      eventbridge: new EventBridgeClient({
-        endpoint: "http://127.0.0.1:9",
-        region: LOCAL_REGION,
-        credentials,
-      }),
     };
     await ensureTable(clients.dynamodb, LOCAL_TABLE_NAME);
     const queues = await ensureQueues(clients.sqs, LOCAL_QUEUE_PREFIX, {
@@ -343,6 +337,8 @@ function childEnvironment(state: LocalRuntimeState): Record<string, string> {
     AGENTCRON_TURNS_QUEUE_URL: state.queues.turnsQueueUrl,
     AGENTCRON_TURNS_DLQ_URL: state.queues.turnsDlqUrl,
     AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS: String(state.turnFunctionTimeoutSeconds),
+    // No EventBridge here: the turn's lifecycle events go to its log lines, explicitly.
+    AGENTCRON_LIFECYCLE_EVENTS: "log",
     POWERTOOLS_SERVICE_NAME: state.serviceName,
   };
 }

@@ -1,8 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
-import { createEventBridgeEvents } from "#adapters/events/eventbridge-events.ts";
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
@@ -21,10 +19,12 @@ import type {
   Metrics,
   QueueBacklog,
 } from "#core/ports.ts";
-import { RecordingEvents } from "#core/recording/recording-events.ts";
-import { readEnvironment, readTurnFunctionTimeout } from "./environment.ts";
+import { createSqsClient } from "./lambda-adapters.ts";
 
-/** Everything a handler needs, built once per process (Lambda cold start, local runtime). */
+/**
+ * Every adapter, for a process that runs several handlers: the local runtime, the tests and the
+ * benchmarks. (A Lambda builds only what its function reads: lambda-dependencies.ts.)
+ */
 export interface Dependencies {
   readonly store: DynamoStore;
   readonly fires: MessageQueue;
@@ -46,7 +46,6 @@ export interface Dependencies {
   readonly clients: {
     readonly dynamodb: DynamoDBClient;
     readonly sqs: SQSClient;
-    readonly eventbridge: EventBridgeClient;
   };
 }
 
@@ -56,27 +55,22 @@ export interface DependencyConfig {
   readonly firesDlqUrl: string;
   readonly turnsQueueUrl: string;
   readonly turnsDlqUrl: string;
-  /** Without a bus, lifecycle events are kept in memory (local runtime, tests). */
-  readonly eventBusName?: string;
   readonly turnFunctionTimeoutSeconds: number;
   readonly serviceName: string;
 }
 
-/** Wires the adapters to their ports. Clients are injectable so tests and the local runtime pass theirs. */
+/**
+ * Wires the adapters to their ports. Lifecycle events are passed explicitly — these processes have no
+ * EventBridge, and an in-memory fallback must never be chosen silently. Clients are injectable so
+ * tests and the local runtime pass theirs (pointed at the emulators).
+ */
 export function createDependencies(
   config: DependencyConfig,
-  overrides: Partial<
-    Pick<Dependencies, "clients" | "metrics" | "events" | "log" | "clock" | "registry" | "secrets">
-  > = {},
+  parts: Pick<Dependencies, "events"> &
+    Partial<Pick<Dependencies, "clients" | "metrics" | "log" | "clock" | "registry" | "secrets">>,
 ): Dependencies {
-  const clients = overrides.clients ?? {
-    dynamodb: new DynamoDBClient({}),
-    // Send to the configured endpoint (AWS_ENDPOINT_URL[_SQS] when set), not to the host inside the
-    // queue URL: emulators mint queue URLs whose hosts do not resolve (sqs.<region>.localhost).
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    eventbridge: new EventBridgeClient({}),
-  };
-  const registry = overrides.registry ?? builtInRegistry;
+  const clients = parts.clients ?? { dynamodb: new DynamoDBClient({}), sqs: createSqsClient() };
+  const registry = parts.registry ?? builtInRegistry;
   return {
     store: createDynamoStore({ client: clients.dynamodb, tableName: config.tableName }),
     fires: createSqsQueue(clients.sqs, config.firesQueueUrl),
@@ -86,35 +80,13 @@ export function createDependencies(
     turnsRedelivery: createSqsRedelivery(clients.sqs, config.turnsQueueUrl),
     firesDeadLetters: createSqsDeadLetters(clients.sqs, config.firesDlqUrl),
     turnsDeadLetters: createSqsDeadLetters(clients.sqs, config.turnsDlqUrl),
-    metrics: overrides.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),
-    events:
-      overrides.events ??
-      (config.eventBusName
-        ? createEventBridgeEvents(clients.eventbridge, config.eventBusName)
-        : new RecordingEvents()),
-    log: overrides.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
-    clock: overrides.clock ?? systemClock,
+    metrics: parts.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),
+    events: parts.events,
+    log: parts.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
+    clock: parts.clock ?? systemClock,
     registry,
-    secrets: overrides.secrets ?? createSecretResolver(),
+    secrets: parts.secrets ?? createSecretResolver(),
     validation: { catalog: registry.catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
     clients,
   };
-}
-
-/**
- * Dependencies from the environment the CDK stack (or the local runtime) sets. Fails at cold start,
- * naming every missing variable. AWS_ENDPOINT_URL, when set, points every client elsewhere
- * (LocalStack) — the SDK reads it itself.
- */
-export function dependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): Dependencies {
-  const config = readEnvironment(
-    ["tableName", "firesQueueUrl", "firesDlqUrl", "turnsQueueUrl", "turnsDlqUrl"],
-    env,
-  );
-  return createDependencies({
-    ...config,
-    eventBusName: env.AGENTCRON_EVENT_BUS_NAME || undefined,
-    turnFunctionTimeoutSeconds: readTurnFunctionTimeout(env),
-    serviceName: env.POWERTOOLS_SERVICE_NAME || "agentcron",
-  });
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The environment variables the functions read. The CDK stack sets them (infra/functions.ts binds
+ * The environment variables the functions read. The CDK stack sets them (infra/bindings.ts binds
  * each resource and its variable in one call); the local runtime sets the same ones.
  */
 export const ENVIRONMENT = {
@@ -11,6 +11,7 @@ export const ENVIRONMENT = {
   turnsQueueUrl: "AGENTCRON_TURNS_QUEUE_URL",
   turnsDlqUrl: "AGENTCRON_TURNS_DLQ_URL",
   eventBusName: "AGENTCRON_EVENT_BUS_NAME",
+  lifecycleEvents: "AGENTCRON_LIFECYCLE_EVENTS",
   turnFunctionTimeoutSeconds: "AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS",
   serviceName: "POWERTOOLS_SERVICE_NAME",
 } as const;
@@ -24,9 +25,55 @@ const DESCRIPTIONS: Record<EnvironmentKey, string> = {
   turnsQueueUrl: "the turns queue's URL",
   turnsDlqUrl: "the turns dead-letter queue's URL",
   eventBusName: "the EventBridge bus for run lifecycle events",
+  lifecycleEvents:
+    "`log` to write lifecycle events to the log where there is no EventBridge (the local runtime)",
   turnFunctionTimeoutSeconds: "the turn function's timeout in seconds",
   serviceName: "the service name on logs and metrics",
 };
+
+/** The functions of the stack: the run engine (infra/functions.ts) and job apply (infra/schedules.ts). */
+export type FunctionName = "dispatch" | "turn" | "sweep" | "applyJobs";
+
+/**
+ * The variables each function reads — its whole configuration. Its Lambda entry requires exactly
+ * these at cold start (`readFunctionEnvironment`), and the stack sets exactly these and grants, per
+ * function, the access each one is read for (infra/bindings.ts `bindFunctionEnvironment`): so
+ * configuration and permission come from this one list.
+ */
+export const FUNCTION_ENVIRONMENT = {
+  /**
+   * Hands runs to the turns queue; makes a fire that failed for a passing reason come back soon (its
+   * own queue's visibility); parks poison in the fires DLQ.
+   */
+  dispatch: [
+    "tableName",
+    "turnsQueueUrl",
+    "firesQueueUrl",
+    "firesDlqUrl",
+    "eventBusName",
+    "turnFunctionTimeoutSeconds",
+  ],
+  /** Makes a turn that could not begin come back soon (its own queue); parks poison in the turns DLQ. */
+  turn: ["tableName", "turnsQueueUrl", "turnsDlqUrl", "eventBusName", "turnFunctionTimeoutSeconds"],
+  /** Drains buffered fires; re-hands and retries runs to the turns queue, and reads its backlog. */
+  sweep: ["tableName", "firesQueueUrl", "turnsQueueUrl", "eventBusName", "turnFunctionTimeoutSeconds"],
+  /** Writes the job set; its schedule rules' targets come from the custom resource's properties. */
+  applyJobs: ["tableName", "turnFunctionTimeoutSeconds"],
+} as const satisfies Record<FunctionName, readonly EnvironmentKey[]>;
+
+/** Where run lifecycle events go: the deployment's EventBridge bus, or (explicitly) the log. */
+export type LifecycleEventsTarget = { readonly bus: string } | { readonly log: true };
+
+type Declared<F extends FunctionName> = (typeof FUNCTION_ENVIRONMENT)[F][number];
+
+/** What `readFunctionEnvironment` returns for function `F`: its variables, parsed. */
+export type FunctionEnvironment<F extends FunctionName> = {
+  readonly [K in Declared<F> as K extends "eventBusName" ? "lifecycleEvents" : K]: K extends "eventBusName"
+    ? LifecycleEventsTarget
+    : K extends "turnFunctionTimeoutSeconds"
+      ? number
+      : string;
+} & { readonly serviceName: string };
 
 /** Raised at cold start when configuration is missing, naming every missing variable. */
 export class ConfigurationError extends Error {
@@ -34,28 +81,58 @@ export class ConfigurationError extends Error {
 }
 
 /**
- * Reads the named variables, failing fast (at cold start, not at the first message) with a
- * message that names each missing one and what it is.
+ * Reads the variables function `fn` declares (FUNCTION_ENVIRONMENT), failing fast — at cold start,
+ * not at the first message — with one error that names every missing or invalid variable and what
+ * it is. A missing event bus is an error, never a silent switch to in-memory events; where there is
+ * no EventBridge (the local runtime's turn processes) `AGENTCRON_LIFECYCLE_EVENTS=log` says so.
+ *
+ * @throws ConfigurationError naming each missing or invalid variable.
  */
-export function readEnvironment<K extends EnvironmentKey>(
-  required: readonly K[],
+export function readFunctionEnvironment<F extends FunctionName>(
+  fn: F,
   env: NodeJS.ProcessEnv = process.env,
-): Record<K, string> {
-  const missing = required.filter((key) => !env[ENVIRONMENT[key]]);
-  if (missing.length > 0) {
+): FunctionEnvironment<F> {
+  const declared: readonly EnvironmentKey[] = FUNCTION_ENVIRONMENT[fn];
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {
+    serviceName: env[ENVIRONMENT.serviceName] || "agentcron",
+  };
+  for (const key of declared) {
+    if (key === "eventBusName") {
+      const target = readLifecycleEventsTarget(env);
+      if (typeof target === "string") problems.push(target);
+      else values.lifecycleEvents = target;
+    } else if (key === "turnFunctionTimeoutSeconds") {
+      const timeout = parseTurnFunctionTimeout(env);
+      if (typeof timeout === "string") problems.push(timeout);
+      else values.turnFunctionTimeoutSeconds = timeout;
+    } else if (env[ENVIRONMENT[key]]) {
+      values[key] = env[ENVIRONMENT[key]];
+    } else {
+      problems.push(`${ENVIRONMENT[key]} (${DESCRIPTIONS[key]}) is not set`);
+    }
+  }
+  if (problems.length > 0) {
     throw new ConfigurationError(
-      `missing environment variable${missing.length > 1 ? "s" : ""}: ${missing
-        .map((key) => `${ENVIRONMENT[key]} (${DESCRIPTIONS[key]})`)
-        .join(", ")}. The CDK stack sets these; when running by hand, set them or use \`npm start\`.`,
+      `the ${fn} function's configuration is incomplete: ${problems.join("; ")}. ` +
+        "The CDK stack sets these; when running by hand, set them or use `npm start`.",
     );
   }
-  return Object.fromEntries(required.map((key) => [key, env[ENVIRONMENT[key]] as string])) as Record<
-    K,
-    string
-  >;
+  return values as FunctionEnvironment<F>;
 }
 
-export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): number {
+function readLifecycleEventsTarget(env: NodeJS.ProcessEnv): LifecycleEventsTarget | string {
+  const bus = env[ENVIRONMENT.eventBusName];
+  const mode = env[ENVIRONMENT.lifecycleEvents];
+  if (mode !== undefined && mode !== "" && mode !== "log") {
+    return `${ENVIRONMENT.lifecycleEvents} must be "log" or unset, got "${mode}"`;
+  }
+  if (bus) return { bus };
+  if (mode === "log") return { log: true };
+  return `${ENVIRONMENT.eventBusName} (${DESCRIPTIONS.eventBusName}) is not set (where there is no EventBridge, set ${ENVIRONMENT.lifecycleEvents}=log instead)`;
+}
+
+function parseTurnFunctionTimeout(env: NodeJS.ProcessEnv): number | string {
   const raw = env[ENVIRONMENT.turnFunctionTimeoutSeconds];
   const parsed = z.coerce
     .number()
@@ -63,10 +140,17 @@ export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): n
     .min(1)
     .max(900)
     .safeParse(raw ?? 900);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      `${ENVIRONMENT.turnFunctionTimeoutSeconds} must be a whole number of seconds from 1 to 900, got "${raw}"`,
-    );
-  }
-  return parsed.data;
+  return parsed.success
+    ? parsed.data
+    : `${ENVIRONMENT.turnFunctionTimeoutSeconds} must be a whole number of seconds from 1 to 900, got "${raw}"`;
+}
+
+/**
+ * The turn function's timeout from the environment (default 900, Lambda's maximum).
+ * @throws ConfigurationError when it is not a whole number of seconds from 1 to 900.
+ */
+export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): number {
+  const timeout = parseTurnFunctionTimeout(env);
+  if (typeof timeout === "string") throw new ConfigurationError(timeout);
+  return timeout;
 }

@@ -24,9 +24,14 @@ export type Wired = Pick<
 >;
 
 // Which port each handler gets — in one place, so the Lambda entries, the local runtime, the tests
-// and the benchmarks wire the handlers identically.
+// and the benchmarks wire the handlers identically. Each takes only the adapters its handler uses:
+// a Lambda builds just those (functions/commons/lambda-dependencies.ts).
 
-export function dispatchDependenciesOf(deps: Wired): DispatchHandlerDependencies {
+type Common = "store" | "events" | "clock" | "metrics" | "log" | "validation";
+
+export function dispatchDependenciesOf(
+  deps: Pick<Wired, Common | "turns" | "firesDeadLetters" | "firesRedelivery">,
+): DispatchHandlerDependencies {
   return {
     jobs: deps.store.jobs,
     store: deps.store.dispatch,
@@ -42,7 +47,9 @@ export function dispatchDependenciesOf(deps: Wired): DispatchHandlerDependencies
   };
 }
 
-export function turnDependenciesOf(deps: Wired): TurnHandlerDependencies {
+export function turnDependenciesOf(
+  deps: Pick<Wired, Common | "registry" | "secrets" | "turnsDeadLetters" | "turnsRedelivery">,
+): TurnHandlerDependencies {
   return {
     store: deps.store.runs,
     registry: deps.registry,
@@ -57,7 +64,9 @@ export function turnDependenciesOf(deps: Wired): TurnHandlerDependencies {
   };
 }
 
-export function sweepDependenciesOf(deps: Wired): SweepDependencies {
+export function sweepDependenciesOf(
+  deps: Pick<Wired, Common | "fires" | "turns" | "turnsBacklog">,
+): SweepDependencies {
   return {
     store: deps.store.sweep,
     jobs: deps.store.jobs,

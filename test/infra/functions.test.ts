@@ -4,7 +4,7 @@ import { turnTimeoutFor, validateDeployedJobSet } from "#adapters/job-set-file.t
 import { visibilityTimeoutFor } from "#adapters/sqs/queue-definitions.ts";
 import { JobValidationError } from "#core/errors.ts";
 import { CEILING_MARGIN_SECONDS } from "#core/jobs/time-budget.ts";
-import { ENVIRONMENT } from "#functions/commons/environment.ts";
+import { ENVIRONMENT, type EnvironmentKey, FUNCTION_ENVIRONMENT } from "#functions/commons/environment.ts";
 import { demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
 
 let dev: SynthesisedStack;
@@ -97,24 +97,44 @@ describe("the functions", () => {
     });
   });
 
-  it("get every variable they read, pointing at this stack's resources", () => {
-    const expected: Record<string, string> = {
-      [ENVIRONMENT.tableName]: "<Table710B521B>",
-      [ENVIRONMENT.firesQueueUrl]: "<FiresQueueBB25881B>",
-      [ENVIRONMENT.firesDlqUrl]: "<FiresDeadLetterQueueA51C4D94>",
-      [ENVIRONMENT.turnsQueueUrl]: "<TurnsQueue246E58B7>",
-      [ENVIRONMENT.turnsDlqUrl]: "<TurnsDeadLetterQueue18BCD5E5>",
-      [ENVIRONMENT.turnFunctionTimeoutSeconds]: String(dev.stack.turnTimeoutSeconds),
+  it("get exactly the variables they declare, pointing at this stack's resources — no URL they never read", () => {
+    // Prepare: what each variable must point at in this stack.
+    const pointsAt: Record<EnvironmentKey, string> = {
+      tableName: "<Table710B521B>",
+      firesQueueUrl: "<FiresQueueBB25881B>",
+      firesDlqUrl: "<FiresDeadLetterQueueA51C4D94>",
+      turnsQueueUrl: "<TurnsQueue246E58B7>",
+      turnsDlqUrl: "<TurnsDeadLetterQueue18BCD5E5>",
+      eventBusName: "<LifecycleBus909AF943>",
+      lifecycleEvents: "(never set by the stack)",
+      turnFunctionTimeoutSeconds: String(dev.stack.turnTimeoutSeconds),
+      serviceName: "agentcron-dev",
     };
-    for (const name of ["dispatch", "turn", "sweep", "apply-jobs"]) {
+    const functions = {
+      dispatch: "dispatch",
+      turn: "turn",
+      sweep: "sweep",
+      "apply-jobs": "applyJobs",
+    } as const;
+    for (const [name, declaredBy] of Object.entries(functions)) {
+      // Act
       const variables = functionNamed(dev, `agentcron-dev-${name}`).Properties.Environment.Variables;
       const flattened = Object.fromEntries(
         Object.entries(variables).map(([key, value]) => [key, flatten(value)]),
       );
-      expect(flattened, name).toMatchObject(expected);
-      if (name !== "apply-jobs")
-        expect(flattened[ENVIRONMENT.eventBusName], name).toBe("<LifecycleBus909AF943>");
+      // Assess
+      const declared: readonly EnvironmentKey[] = FUNCTION_ENVIRONMENT[declaredBy];
+      expect(flattened, name).toEqual({
+        NODE_OPTIONS: "--enable-source-maps",
+        [ENVIRONMENT.serviceName]: "agentcron-dev",
+        ...Object.fromEntries(declared.map((key) => [ENVIRONMENT[key], pointsAt[key]])),
+      });
     }
+    // The declarations: no function reads a queue it does nothing with.
+    expect(FUNCTION_ENVIRONMENT.turn).not.toContain("firesQueueUrl");
+    expect(FUNCTION_ENVIRONMENT.dispatch).not.toContain("turnsDlqUrl");
+    expect(FUNCTION_ENVIRONMENT.sweep).not.toContain("firesDlqUrl");
+    expect(FUNCTION_ENVIRONMENT.applyJobs).toEqual(["tableName", "turnFunctionTimeoutSeconds"]);
   });
 
   it("time out after 30 s (dispatch), 60 s (sweep) and 5 minutes (job apply)", () => {

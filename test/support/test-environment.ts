@@ -5,7 +5,6 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
@@ -49,8 +48,6 @@ export function testClients() {
   return {
     dynamodb: new DynamoDBClient({ endpoint: inject("dynamodbEndpoint"), region, credentials }),
     sqs: new SQSClient({ endpoint: inject("sqsEndpoint"), region, credentials }),
-    // No EventBridge emulator runs here; lifecycle events are recorded in memory in tests.
-    eventbridge: new EventBridgeClient({ endpoint: "http://127.0.0.1:9", region, credentials }),
   };
 }
 
@@ -152,7 +149,6 @@ export async function createTestEnvironment(
       }
       clients.dynamodb.destroy();
       clients.sqs.destroy();
-      clients.eventbridge.destroy();
     },
   };
 }

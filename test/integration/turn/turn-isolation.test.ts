@@ -37,6 +37,7 @@ function functionEnvironment(): Record<string, string> {
     AGENTCRON_FIRES_DLQ_URL: env.queues.firesDlqUrl,
     AGENTCRON_TURNS_QUEUE_URL: env.queues.turnsQueueUrl,
     AGENTCRON_TURNS_DLQ_URL: env.queues.turnsDlqUrl,
+    AGENTCRON_LIFECYCLE_EVENTS: "log",
     AGENTCRON_LOG_LEVEL: "ERROR",
     POWERTOOLS_SERVICE_NAME: "agentcron-test",
     POWERTOOLS_METRICS_DISABLED: "true",

@@ -1,0 +1,65 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { builtInCatalog } from "#adapters/catalog.ts";
+import { createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
+import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
+import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
+import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
+import { systemClock } from "#core/clock.ts";
+import type { SweepDependencies } from "#core/sweep/sweep.ts";
+import type { JobSchedulesDependencies } from "../handlers/apply-jobs-handler.ts";
+import type { DispatchHandlerDependencies } from "../handlers/dispatch-handler.ts";
+import { readFunctionEnvironment } from "./environment.ts";
+import { createLambdaBasics, createSqsClient } from "./lambda-adapters.ts";
+import { dispatchDependenciesOf, sweepDependenciesOf } from "./wiring.ts";
+
+// Each Lambda entry builds exactly what it reads (FUNCTION_ENVIRONMENT), at cold start: a missing
+// variable fails the start, naming it. These validate jobs against the descriptors' catalog, so they
+// bundle no harness or plugin implementation (the turn's builder is turn-dependencies.ts).
+
+/**
+ * The dispatch function's dependencies, from its environment.
+ * @throws ConfigurationError naming every missing variable.
+ */
+export function dispatchDependenciesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): DispatchHandlerDependencies {
+  const config = readFunctionEnvironment("dispatch", env);
+  const sqs = createSqsClient();
+  return dispatchDependenciesOf({
+    ...createLambdaBasics(config, builtInCatalog),
+    turns: createSqsQueue(sqs, config.turnsQueueUrl),
+    firesRedelivery: createSqsRedelivery(sqs, config.firesQueueUrl),
+    firesDeadLetters: createSqsDeadLetters(sqs, config.firesDlqUrl),
+  });
+}
+
+/**
+ * The sweep function's dependencies, from its environment.
+ * @throws ConfigurationError naming every missing variable.
+ */
+export function sweepDependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): SweepDependencies {
+  const config = readFunctionEnvironment("sweep", env);
+  const sqs = createSqsClient();
+  return sweepDependenciesOf({
+    ...createLambdaBasics(config, builtInCatalog),
+    fires: createSqsQueue(sqs, config.firesQueueUrl),
+    turns: createSqsQueue(sqs, config.turnsQueueUrl),
+    turnsBacklog: createSqsBacklog(sqs, config.turnsQueueUrl),
+  });
+}
+
+/**
+ * What the job-apply custom resource reads from the table: jobs, validated against the catalog.
+ * @throws ConfigurationError naming every missing variable.
+ */
+export function applyJobsDependenciesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): ReturnType<JobSchedulesDependencies["load"]> {
+  const config = readFunctionEnvironment("applyJobs", env);
+  return {
+    jobs: createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName }).jobs,
+    clock: systemClock,
+    validation: { catalog: builtInCatalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
+    log: createPowertoolsLogger({ serviceName: config.serviceName }),
+  };
+}
