@@ -1,5 +1,8 @@
 // Lambda entry: the every-minute EventBridge rule → sweep.
+import { withLambdaContext } from "./commons/lambda-context.ts";
 import { sweepDependenciesFromEnvironment } from "./commons/lambda-dependencies.ts";
 import { createSweepHandler } from "./handlers/sweep-handler.ts";
 
-export const handler = createSweepHandler(sweepDependenciesFromEnvironment());
+const deps = sweepDependenciesFromEnvironment();
+
+export const handler = withLambdaContext(deps.log, createSweepHandler(deps));

@@ -1,6 +1,7 @@
 // Lambda entry: the turns queue → one run through setup, runtime-plugins, agent-turn, finalize.
 // The harness registry is complete at module load, before any message is served (invariant 7).
 import { RuntimeShutdownError } from "#core/turn/stop-reasons.ts";
+import { withLambdaContext } from "./commons/lambda-context.ts";
 import { turnDependenciesFromEnvironment } from "./commons/turn-dependencies.ts";
 import { createTurnHandler } from "./handlers/turn-handler.ts";
 
@@ -9,7 +10,9 @@ import { createTurnHandler } from "./handlers/turn-handler.ts";
 const shutdown = new AbortController();
 process.once("SIGTERM", () => shutdown.abort(new RuntimeShutdownError()));
 
-export const handler = createTurnHandler({
-  ...turnDependenciesFromEnvironment(),
-  shutdownSignal: shutdown.signal,
-});
+const deps = turnDependenciesFromEnvironment();
+
+export const handler = withLambdaContext(
+  deps.log,
+  createTurnHandler({ ...deps, shutdownSignal: shutdown.signal }),
+);

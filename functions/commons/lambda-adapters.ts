@@ -4,7 +4,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createEventBridgeEvents } from "#adapters/events/eventbridge-events.ts";
 import { createLoggingEvents } from "#adapters/events/logging-events.ts";
-import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
+import { createPowertoolsLogger, type LambdaLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { AgentCatalog } from "#core/jobs/catalog.ts";
@@ -23,12 +23,15 @@ export function createSqsClient(): SQSClient {
   return new SQSClient({ useQueueUrlAsEndpoint: false });
 }
 
+/** A function's dependencies, with the logger its entry gives each invocation's context to. */
+export type WithLambdaLogger<Deps> = Omit<Deps, "log"> & { readonly log: LambdaLogger };
+
 /** The ports every run-engine function has: the table, metrics, lifecycle events, log, clock, catalog. */
 export interface LambdaBasics {
   readonly store: DynamoStore;
   readonly metrics: Metrics;
   readonly events: LifecycleEvents;
-  readonly log: Logger;
+  readonly log: LambdaLogger;
   readonly clock: Clock;
   readonly validation: JobValidationContext;
 }

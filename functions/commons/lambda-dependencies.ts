@@ -9,7 +9,7 @@ import type { SweepDependencies } from "#core/sweep/sweep.ts";
 import type { JobSchedulesDependencies } from "../handlers/apply-jobs-handler.ts";
 import type { DispatchHandlerDependencies } from "../handlers/dispatch-handler.ts";
 import { readFunctionEnvironment } from "./environment.ts";
-import { createLambdaBasics, createSqsClient } from "./lambda-adapters.ts";
+import { createLambdaBasics, createSqsClient, type WithLambdaLogger } from "./lambda-adapters.ts";
 import { dispatchDependenciesOf, sweepDependenciesOf } from "./wiring.ts";
 
 // Each Lambda entry builds exactly what it reads (FUNCTION_ENVIRONMENT), at cold start: a missing
@@ -22,30 +22,36 @@ import { dispatchDependenciesOf, sweepDependenciesOf } from "./wiring.ts";
  */
 export function dispatchDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
-): DispatchHandlerDependencies {
+): WithLambdaLogger<DispatchHandlerDependencies> {
   const config = readFunctionEnvironment("dispatch", env);
   const sqs = createSqsClient();
-  return dispatchDependenciesOf({
-    ...createLambdaBasics(config, builtInCatalog),
+  const basics = createLambdaBasics(config, builtInCatalog);
+  const deps = dispatchDependenciesOf({
+    ...basics,
     turns: createSqsQueue(sqs, config.turnsQueueUrl),
     firesRedelivery: createSqsRedelivery(sqs, config.firesQueueUrl),
     firesDeadLetters: createSqsDeadLetters(sqs, config.firesDlqUrl),
   });
+  return { ...deps, log: basics.log };
 }
 
 /**
  * The sweep function's dependencies, from its environment.
  * @throws ConfigurationError naming every missing variable.
  */
-export function sweepDependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): SweepDependencies {
+export function sweepDependenciesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): WithLambdaLogger<SweepDependencies> {
   const config = readFunctionEnvironment("sweep", env);
   const sqs = createSqsClient();
-  return sweepDependenciesOf({
-    ...createLambdaBasics(config, builtInCatalog),
+  const basics = createLambdaBasics(config, builtInCatalog);
+  const deps = sweepDependenciesOf({
+    ...basics,
     fires: createSqsQueue(sqs, config.firesQueueUrl),
     turns: createSqsQueue(sqs, config.turnsQueueUrl),
     turnsBacklog: createSqsBacklog(sqs, config.turnsQueueUrl),
   });
+  return { ...deps, log: basics.log };
 }
 
 /**
@@ -54,7 +60,7 @@ export function sweepDependenciesFromEnvironment(env: NodeJS.ProcessEnv = proces
  */
 export function applyJobsDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
-): ReturnType<JobSchedulesDependencies["load"]> {
+): WithLambdaLogger<ReturnType<JobSchedulesDependencies["load"]>> {
   const config = readFunctionEnvironment("applyJobs", env);
   return {
     jobs: createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName }).jobs,

@@ -4,7 +4,7 @@ import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
 import type { TurnHandlerDependencies } from "../handlers/turn-handler.ts";
 import { readFunctionEnvironment } from "./environment.ts";
-import { createLambdaBasics, createSqsClient } from "./lambda-adapters.ts";
+import { createLambdaBasics, createSqsClient, type WithLambdaLogger } from "./lambda-adapters.ts";
 import { turnDependenciesOf } from "./wiring.ts";
 
 /**
@@ -15,14 +15,16 @@ import { turnDependenciesOf } from "./wiring.ts";
  */
 export function turnDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
-): TurnHandlerDependencies {
+): WithLambdaLogger<TurnHandlerDependencies> {
   const config = readFunctionEnvironment("turn", env);
   const sqs = createSqsClient();
-  return turnDependenciesOf({
-    ...createLambdaBasics(config, builtInRegistry.catalog),
+  const basics = createLambdaBasics(config, builtInRegistry.catalog);
+  const deps = turnDependenciesOf({
+    ...basics,
     registry: builtInRegistry,
     secrets: createSecretResolver(),
     turnsRedelivery: createSqsRedelivery(sqs, config.turnsQueueUrl),
     turnsDeadLetters: createSqsDeadLetters(sqs, config.turnsDlqUrl),
   });
+  return { ...deps, log: basics.log };
 }
