@@ -111,6 +111,7 @@ describe("least privilege", () => {
     // Nothing to the fires queue: a turn never starts another invocation chain (drains are the sweeper's).
     expect(grants.get("sqs:SendMessage")).toEqual(["<TurnsDeadLetterQueue18BCD5E5.Arn>"]);
     expect(grants.get("sqs:ReceiveMessage")).toEqual(["<TurnsQueue246E58B7.Arn>"]);
+    expect(grants.get("sqs:ChangeMessageVisibility")).toEqual(["<TurnsQueue246E58B7.Arn>"]);
     expect(grants.get("bedrock:InvokeModel")).toHaveLength(3);
     expect(grants.get("secretsmanager:GetSecretValue")).toEqual([
       "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:agentcron/dev/*",
