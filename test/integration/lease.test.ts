@@ -36,6 +36,8 @@ function queuedRun(jobId: string, nowMs: number, fireKey: string): RunRecord {
 }
 
 describe("lease acquisition", () => {
+  // 50 concurrent transactions per round against one DynamoDB Local: seconds when idle, minutes at
+  // load 25+ (seen), and a test that overran would leave its rounds racing the next test.
   it("lets exactly one of 50 concurrent acquirers hold the job, round after round, the token going up by one each round", async () => {
     // Prepare
     const jobId = "race";
@@ -87,7 +89,7 @@ describe("lease acquisition", () => {
       expect((await driver.finish()).kind).toBe("ok");
       env.clock.advance(1000);
     }
-  });
+  }, 240_000);
 
   it("refuses an acquisition of a held lease and names the holder and since when", async () => {
     // Prepare
