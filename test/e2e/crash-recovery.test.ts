@@ -40,13 +40,18 @@ describe("a turn's process killed with SIGKILL, seen through the CLI", () => {
     const inspected = await local.cli(["inspect", killedRunId]);
     const abandoned = await local.cli(["runs", "crashy", "--status", "abandoned"]);
 
-    // Assess: the second fire waited (buffered) behind the dead run until its lease expired.
+    // Assess: the second fire ran only once the dead run's lease expired. It either waited (buffered)
+    // behind the dead run, or — when the CLI's start took longer than the lease on a busy machine —
+    // arrived after the expiry and took the job over itself: both free the job, neither loses the fire.
     expect(invocation).toBeDefined();
     const result = next.json as { outcome: string; runId: string; run: RunRecord };
     expect(next.code).toBe(0);
-    expect(result.outcome).toBe("buffered");
+    expect(["buffered", "run"]).toContain(result.outcome);
     expect(result.runId).not.toBe(killedRunId);
-    expect(result.run).toMatchObject({ status: "succeeded", source: "buffered" });
+    expect(result.run).toMatchObject({
+      status: "succeeded",
+      source: result.outcome === "buffered" ? "buffered" : "manual",
+    });
     const killed = await local.run("crashy", killedRunId);
     expect(killed).toMatchObject({
       status: "abandoned",
