@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attributeValues } from "#adapters/dynamodb/expressions.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
 import { getLease, getRun } from "#adapters/dynamodb/reads.ts";
+import { systemClock } from "#core/clock.ts";
 import { dispatchFire } from "#core/fires/dispatch-fire.ts";
 import { fireKeyOf } from "#core/fires/fire-message.ts";
 import { newRunId } from "#core/ids.ts";
+import { retryTransient } from "#core/retry.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import { demoJob, dispatchDepsOf, manualFire, storeJob } from "#test/support/fixtures.ts";
 import { RunDriver } from "#test/support/run-driver.ts";
@@ -51,24 +53,28 @@ describe("lease acquisition", () => {
         Array.from({ length: 50 }, (_, index) => {
           const fire = manualFire(jobId, nowMs);
           const run = queuedRun(jobId, nowMs, fireKeyOf(fire));
-          return tableContext
-            .startRunForFire({
-              fire: {
-                jobId,
-                fireKey: run.fireKey,
-                source: "manual",
-                scheduledAt: nowMs,
-                receivedAt: nowMs,
-                outcome: "run",
-                runId: run.runId,
-              },
-              run,
-              startDeadlineAt: nowMs + leaseSeconds * 1000,
-              firstCheckAt: nowMs + leaseSeconds * 1000,
-              historyRetentionDays: 1,
-              nowMs,
-            })
-            .then((result) => ({ result, run, index }));
+          // As dispatch does: a transient answer (DynamoDB Local under load says "waiting for a
+          // lock" as a 500) is retried; a retry recognises its own applied attempt by its run id.
+          return retryTransient(
+            () =>
+              tableContext.startRunForFire({
+                fire: {
+                  jobId,
+                  fireKey: run.fireKey,
+                  source: "manual",
+                  scheduledAt: nowMs,
+                  receivedAt: nowMs,
+                  outcome: "run",
+                  runId: run.runId,
+                },
+                run,
+                startDeadlineAt: nowMs + leaseSeconds * 1000,
+                firstCheckAt: nowMs + leaseSeconds * 1000,
+                historyRetentionDays: 1,
+                nowMs,
+              }),
+            { clock: systemClock, step: `acquirer ${index}`, until: Date.now() + 120_000 },
+          ).then((result) => ({ result, run, index }));
         }),
       );
       // Assess
