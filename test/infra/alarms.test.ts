@@ -297,6 +297,7 @@ describe("the dashboard and outputs", () => {
         "Stage",
         "TableName",
         "TurnFunctionTimeoutSeconds",
+        "TurnMaxConcurrency",
         "TurnsDeadLetterQueueUrl",
         "TurnsQueueUrl",
       ].sort(),
