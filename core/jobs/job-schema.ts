@@ -34,6 +34,17 @@ export const JOB_DEFAULTS = {
   failureRateWindow: 10,
   consecutiveFailures: 3,
   consecutiveSkips: 3,
+  /** Runs in the window before the failure rate counts, and runs in a row without a success that make a job unhealthy. */
+  minRuns: 5,
+} as const;
+
+/** The health thresholds of a job that sets none (also used when a job is gone or invalid). */
+export const DEFAULT_ALARM_SETTINGS = {
+  failureRateThreshold: JOB_DEFAULTS.failureRateThreshold,
+  failureRateWindow: JOB_DEFAULTS.failureRateWindow,
+  consecutiveFailures: JOB_DEFAULTS.consecutiveFailures,
+  consecutiveSkips: JOB_DEFAULTS.consecutiveSkips,
+  minRuns: JOB_DEFAULTS.minRuns,
 } as const;
 
 const pluginSchema = z.strictObject({
@@ -100,13 +111,19 @@ const baseJobSchema = z.strictObject({
       failureRateWindow: z.number().int().min(2).max(50).default(JOB_DEFAULTS.failureRateWindow),
       consecutiveFailures: z.number().int().min(1).max(100).default(JOB_DEFAULTS.consecutiveFailures),
       consecutiveSkips: z.number().int().min(1).max(1000).default(JOB_DEFAULTS.consecutiveSkips),
+      minRuns: z.number().int().min(1).max(50).default(JOB_DEFAULTS.minRuns),
     })
-    .default({
-      failureRateThreshold: JOB_DEFAULTS.failureRateThreshold,
-      failureRateWindow: JOB_DEFAULTS.failureRateWindow,
-      consecutiveFailures: JOB_DEFAULTS.consecutiveFailures,
-      consecutiveSkips: JOB_DEFAULTS.consecutiveSkips,
-    }),
+    .superRefine((alarms, context) => {
+      // Both of minRuns' uses look at the window of recent outcomes, which holds failureRateWindow runs.
+      if (alarms.minRuns > alarms.failureRateWindow) {
+        context.addIssue({
+          code: "custom",
+          path: ["minRuns"],
+          message: `minRuns (${alarms.minRuns}) is more than failureRateWindow (${alarms.failureRateWindow}): the window keeps only that many runs; lower minRuns or widen the window`,
+        });
+      }
+    })
+    .default(DEFAULT_ALARM_SETTINGS),
 });
 
 type ParsedJob = z.output<typeof baseJobSchema>;

@@ -1,4 +1,4 @@
-import { JOB_DEFAULTS, type JobDefinition } from "./job-schema.ts";
+import { DEFAULT_ALARM_SETTINGS, JOB_DEFAULTS, type JobDefinition } from "./job-schema.ts";
 import { MAX_DEFAULT_START_DEADLINE_SECONDS } from "./start-deadline.ts";
 
 /** What the engine needs of a job to run, end or account for a run of it. */
@@ -31,10 +31,5 @@ export const FALLBACK_RUN_SETTINGS: RunSettings = {
     finalizeSeconds: JOB_DEFAULTS.finalizeSeconds,
   },
   maxRunSeconds: JOB_DEFAULTS.setupSeconds + 1 + JOB_DEFAULTS.agentTurnSeconds + JOB_DEFAULTS.finalizeSeconds,
-  alarms: {
-    failureRateThreshold: JOB_DEFAULTS.failureRateThreshold,
-    failureRateWindow: JOB_DEFAULTS.failureRateWindow,
-    consecutiveFailures: JOB_DEFAULTS.consecutiveFailures,
-    consecutiveSkips: JOB_DEFAULTS.consecutiveSkips,
-  },
+  alarms: DEFAULT_ALARM_SETTINGS,
 };
