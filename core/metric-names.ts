@@ -1,6 +1,8 @@
 /**
  * Metric names, shared by the code that emits them and the CloudWatch alarms and dashboard that
- * read them (infra/). Per-job metrics carry a `jobId` dimension.
+ * read them (infra/). The core passes a `jobId` dimension where it knows the job; the metrics
+ * adapter publishes every metric stage-wide and adds the per-job series only when the stage asks
+ * for them (adapters/metrics/emf-metrics.ts).
  */
 export const METRICS = {
   firesDispatched: "FiresDispatched",
@@ -37,6 +39,13 @@ export const METRICS = {
   /** One per completed sweep: the "sweeper not running" alarm watches for its absence. */
   sweepsCompleted: "SweepsCompleted",
   poisonMessages: "PoisonMessages",
+  /**
+   * 1 per run that ended as a failure, 0 per other ended run (no job dimension): its Average is the
+   * share of the stage's runs that failed, its SampleCount how many ended.
+   */
+  failedRunRatio: "FailedRunRatio",
+  /** Jobs whose health is unhealthy now (the sweeper counts them every minute). */
+  unhealthyJobs: "UnhealthyJobs",
 } as const;
 
 export const METRICS_NAMESPACE = "agentcron";

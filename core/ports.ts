@@ -12,6 +12,7 @@ import type {
   RunRecord,
   TerminalRunStatus,
 } from "./runs/run-record.ts";
+import type { HealthReason, JobHealthState } from "./stats/job-health.ts";
 import type { JobStats } from "./stats/job-stats.ts";
 
 // Ports: what the core needs from the outside world. The adapters live in adapters/ (DynamoDB,
@@ -360,4 +361,66 @@ export interface RunLifecycleEvent {
 /** Port: run lifecycle events (EventBridge PutEvents in AWS). */
 export interface LifecycleEvents {
   publish(events: readonly RunLifecycleEvent[]): Promise<void>;
+}
+
+/** What a job's health verdict was made from: both only grow, so a newer verdict has larger ones. */
+export interface HealthBasis {
+  readonly runsEnded: number;
+  readonly firesSkipped: number;
+}
+
+/** A job that is unhealthy, as stored while it is (a healthy job has no record). */
+export interface UnhealthyJobRecord {
+  readonly jobId: string;
+  readonly reasons: readonly HealthReason[];
+  /** When it became unhealthy. */
+  readonly since: number;
+  readonly updatedAt: number;
+  readonly basis: HealthBasis;
+}
+
+/**
+ * Port: each job's health state. Only unhealthy jobs have a record, so listing and counting them
+ * costs O(unhealthy jobs), never O(all jobs). Transitions are conditional writes: of two writers
+ * seeing the same transition, one makes it (and notifies).
+ */
+export interface JobHealthStore {
+  /** The job's record if it is unhealthy (a strongly consistent read). */
+  getUnhealthyJob(jobId: string): Promise<UnhealthyJobRecord | undefined>;
+  /** Records the job as unhealthy unless it already is; true when this call made the change. */
+  markUnhealthy(record: UnhealthyJobRecord): Promise<boolean>;
+  /** Replaces the reasons of a job that is still unhealthy, unless a newer verdict is stored. */
+  updateReasons(
+    jobId: string,
+    reasons: readonly HealthReason[],
+    basis: HealthBasis,
+    nowMs: number,
+  ): Promise<void>;
+  /**
+   * Removes the job's record unless a newer verdict is stored; returns the record removed, or
+   * undefined when this call changed nothing.
+   */
+  markHealthy(jobId: string, basis: HealthBasis): Promise<UnhealthyJobRecord | undefined>;
+  /** Forgets a job's health (the job was deleted). */
+  forgetJob(jobId: string): Promise<void>;
+  listUnhealthyJobs(): Promise<UnhealthyJobRecord[]>;
+  countUnhealthyJobs(): Promise<number>;
+}
+
+/** A job's health changed: what an operator is told. */
+export interface JobHealthNotice {
+  readonly jobId: string;
+  /** The new state. */
+  readonly state: JobHealthState;
+  /** Why it is unhealthy; when it recovered, why it had been. */
+  readonly reasons: readonly HealthReason[];
+  readonly firstCommand: string;
+  /** When it became unhealthy. */
+  readonly since: number;
+  readonly at: number;
+}
+
+/** Port: notifications to operators (the alarm topic in AWS, the log locally). */
+export interface HealthNotifications {
+  publish(notice: JobHealthNotice): Promise<void>;
 }

@@ -94,6 +94,11 @@ export class AgentcronStack extends Stack {
       consumerTimeout: turnTimeout,
     });
     this.lifecycleBus = new LifecycleBus(this, "LifecycleBus", { eventBusName: resourceName(stage, "runs") });
+    this.alarmTopic = new AlarmTopic(this, "AlarmTopic", {
+      topicName: resourceName(stage, "alarms"),
+      alarmNamePattern: alarmNamePattern(stage),
+      keyRemovalPolicy: removalPolicy,
+    });
 
     const common = { logRetention: props.logRetention, logRemovalPolicy: removalPolicy };
     this.functions = new RunEngineFunctions(this, "Functions", {
@@ -103,6 +108,7 @@ export class AgentcronStack extends Stack {
       fires: this.fires,
       turns: this.turns,
       lifecycleBus: this.lifecycleBus.bus,
+      alarmTopic: this.alarmTopic,
       turnTimeout,
       dispatchMaxConcurrency: props.dispatchMaxConcurrency,
       turnMaxConcurrency,
@@ -119,11 +125,6 @@ export class AgentcronStack extends Stack {
       turnTimeout,
     });
 
-    this.alarmTopic = new AlarmTopic(this, "AlarmTopic", {
-      topicName: resourceName(stage, "alarms"),
-      alarmNamePattern: alarmNamePattern(stage),
-      keyRemovalPolicy: removalPolicy,
-    });
     const functions = [
       { name: "dispatch", fn: this.functions.dispatch.fn },
       { name: "turn", fn: this.functions.turn.fn },

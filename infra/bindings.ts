@@ -1,7 +1,9 @@
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import {
   ENVIRONMENT,
@@ -100,6 +102,25 @@ export function bindEventBus(fn: lambda.Function, bus: events.IEventBus): void {
   fn.addEnvironment(ENVIRONMENT.eventBusName, bus.eventBusName);
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ["events:PutEvents"], resources: [bus.eventBusArn] }),
+  );
+}
+
+/**
+ * Sets AGENTCRON_ALARM_TOPIC_ARN and grants sns:Publish on that topic, and what publishing to a
+ * topic encrypted with `key` needs of the key (SNS generates a data key with it and decrypts it):
+ * job-health changes go to the topic the alarms publish to. Written out rather than
+ * `topic.grantPublish`, which grants `kms:GenerateDataKey*` — more actions than SNS uses.
+ */
+export function bindAlarmTopic(fn: lambda.Function, alarmTopic: { topic: sns.ITopic; key: kms.IKey }): void {
+  fn.addEnvironment(ENVIRONMENT.alarmTopicArn, alarmTopic.topic.topicArn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [alarmTopic.topic.topicArn] }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: [alarmTopic.key.keyArn],
+    }),
   );
 }
 

@@ -1,13 +1,16 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { grantModelInvocation, grantSecretsByReference } from "./agent-access.ts";
 import {
+  bindAlarmTopic,
   bindEventBus,
   bindFunctionEnvironment,
   bindQueue,
@@ -32,6 +35,13 @@ export interface RunEngineFunctionsProps {
   readonly fires: WorkQueue;
   readonly turns: WorkQueue;
   readonly lifecycleBus: events.IEventBus;
+  /** Where a job's health changes are published (the topic the alarms publish to, and its key). */
+  readonly alarmTopic: { readonly topic: sns.ITopic; readonly key: kms.IKey };
+  /**
+   * Publish each job's own metric series beside the stage-wide ones (CloudWatch charges per series).
+   * @default false
+   */
+  readonly perJobMetrics?: boolean;
   /** Derived from the jobs' budgets (infra/job-set.ts `turnTimeoutFor`). */
   readonly turnTimeout: Duration;
   /**
@@ -70,7 +80,8 @@ export interface RunEngineFunctionsProps {
  *   redelivery (turns); calls Bedrock; reads secrets by reference;
  * - sweep: every minute (infra/schedules.ts); queries the sweep index; sends drains (fires),
  *   re-handoffs and retries (turns), and reads the turns backlog.
- * All three write the table and put lifecycle events on the bus.
+ * All three write the table, put lifecycle events on the bus and publish job-health changes to the
+ * alarm topic (a run ends, or a fire is skipped, in each of them).
  */
 export class RunEngineFunctions extends Construct {
   readonly dispatch: AgentcronFunction;
@@ -119,6 +130,9 @@ export class RunEngineFunctions extends Construct {
       turnFunctionTimeoutSeconds: (fn) =>
         fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, turnTimeoutSeconds),
       tableName: (fn) => bindTable(fn, table, { actions: TABLE_ACCESS.runEngine }),
+      alarmTopicArn: (fn) => bindAlarmTopic(fn, props.alarmTopic),
+      perJobMetrics: (fn) =>
+        fn.addEnvironment(ENVIRONMENT.perJobMetrics, String(props.perJobMetrics ?? false)),
     };
 
     const dispatch = this.dispatch.fn;

@@ -339,6 +339,8 @@ function childEnvironment(state: LocalRuntimeState): Record<string, string> {
     AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS: String(state.turnFunctionTimeoutSeconds),
     // No EventBridge here: the turn's lifecycle events go to its log lines, explicitly.
     AGENTCRON_LIFECYCLE_EVENTS: "log",
+    // No alarm topic either: a turn's job-health changes go to the runtime's log.
+    AGENTCRON_HEALTH_NOTIFICATIONS: "log",
     POWERTOOLS_SERVICE_NAME: state.serviceName,
   };
 }

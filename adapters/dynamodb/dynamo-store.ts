@@ -1,6 +1,7 @@
-import type { DispatchStore, JobStore, RunStore, SweepStore } from "#core/ports.ts";
+import type { DispatchStore, JobHealthStore, JobStore, RunStore, SweepStore } from "#core/ports.ts";
 import { raiseTransientErrors } from "../aws/transient-errors.ts";
 import { createDispatchWrites } from "./dispatch-writes.ts";
+import { createHealthStore } from "./health-store.ts";
 import { createJobRepository } from "./job-repository.ts";
 import { saveRunOutput } from "./run-output.ts";
 import { createRunWrites } from "./run-writes.ts";
@@ -13,6 +14,7 @@ export interface DynamoStore {
   readonly dispatch: DispatchStore;
   readonly runs: RunStore;
   readonly sweep: SweepStore;
+  readonly health: JobHealthStore;
 }
 
 /**
@@ -30,5 +32,6 @@ export function createDynamoStore(table: TableContext): DynamoStore {
       saveRunOutput: (fence, output, options) => saveRunOutput(table, fence, output, options),
     },
     sweep: createSweepStore(table),
+    health: createHealthStore(table),
   };
 }

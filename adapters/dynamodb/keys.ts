@@ -6,6 +6,8 @@ export interface ItemKey {
   readonly sk: string;
 }
 
+export const UNHEALTHY_JOBS_PARTITION = "UNHEALTHY-JOBS";
+
 export const keys = {
   job: (jobId: string): ItemKey => ({ pk: "JOBS", sk: `JOB#${jobId}` }),
   lease: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "LEASE" }),
@@ -15,6 +17,8 @@ export const keys = {
   runOutput: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `OUTPUT#${runId}` }),
   fire: (jobId: string, fireKey: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `FIRE#${fireKey}` }),
   lastSweep: (): ItemKey => ({ pk: "SYSTEM", sk: "SWEEPER" }),
+  /** A job that is unhealthy; the partition lists exactly the unhealthy jobs. */
+  unhealthyJob: (jobId: string): ItemKey => ({ pk: UNHEALTHY_JOBS_PARTITION, sk: `JOB#${jobId}` }),
   /** The local runtime's stand-in for a job's EventBridge rule. */
   localRule: (jobId: string): ItemKey => ({ pk: "LOCAL-RULES", sk: `RULE#${jobId}` }),
 } as const;

@@ -24,6 +24,7 @@ import type {
 import { retryTransient } from "../retry.ts";
 import { HANDOFF_CHECK_INTERVAL_MS, handOffRun } from "../runs/handoff.ts";
 import type { FireOutcome, FireReason, FireRecord, RunRecord } from "../runs/run-record.ts";
+import { type HealthTracking, trackJobHealthSafely } from "../stats/track-job-health.ts";
 import { describeDuration, describeTime } from "../time-format.ts";
 import { type FireMessage, fireKeyOf } from "./fire-message.ts";
 
@@ -35,6 +36,8 @@ export interface DispatchDependencies {
   /** Used when taking over an expired lease: its holder's run is ended first. */
   readonly runEnding: RunEndingStore;
   readonly events: LifecycleEvents;
+  /** A skipped fire re-evaluates the job's health (a streak of skips makes it unhealthy). */
+  readonly health: HealthTracking;
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -298,6 +301,7 @@ async function applyOverlapPolicy(
       () => undefined,
     );
     deps.metrics.add(METRICS.consecutiveSkips, stats?.consecutiveSkips ?? 1, "Count", { jobId: job.id });
+    if (stats) await trackJobHealthSafely(deps, { stats, policy: job.alarms, nowMs });
     log.warn("fire skipped: job busy", { holderRunId: lease.holderRunId, runningForMs });
     return { kind: "skipped", holderRunId: lease.holderRunId, runningForMs };
   }

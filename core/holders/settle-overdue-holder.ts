@@ -18,6 +18,7 @@ import { HANDOFF_CHECK_INTERVAL_MS, handOffRun } from "../runs/handoff.ts";
 import { reportRunEnd } from "../runs/report-run-end.ts";
 import { isActiveStatus, type RunRecord } from "../runs/run-record.ts";
 import { recordRunOutcome } from "../stats/job-stats.ts";
+import type { HealthTracking } from "../stats/track-job-health.ts";
 import { writeWithFreshStats } from "../stats/with-fresh-stats.ts";
 
 /**
@@ -36,6 +37,8 @@ export interface OverdueHolderDependencies {
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly events: LifecycleEvents;
+  /** The job's health is re-evaluated when its run is ended. */
+  readonly health: HealthTracking;
   readonly log: Logger;
 }
 
@@ -260,6 +263,7 @@ async function endRun(
     phase,
     reason: diagnosis.error.message,
     stats: statsAfter,
+    healthPolicy: settings.alarms,
     at: nowMs,
   });
   return true;

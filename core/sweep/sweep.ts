@@ -9,6 +9,7 @@ import type { JobStore, MessageQueue, QueueBacklog, SweepStore } from "../ports.
 import { retryTransient } from "../retry.ts";
 import { HANDOFF_CHECK_INTERVAL_MS, handOffRun, shouldHandOffAgain } from "../runs/handoff.ts";
 import type { RunRecord } from "../runs/run-record.ts";
+import { reportUnhealthyJobs } from "../stats/track-job-health.ts";
 
 export interface SweepDependencies extends Omit<OverdueHolderDependencies, "turnsBacklog"> {
   readonly store: SweepStore;
@@ -98,6 +99,7 @@ export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
     step: "sweep: recording the pass",
   });
   deps.metrics.add(METRICS.sweepsCompleted, 1, "Count");
+  await reportUnhealthyJobs(deps);
   return report;
 }
 

@@ -133,6 +133,7 @@ export async function finalizeRun(
     phase: error?.phase,
     reason: error?.message,
     stats: recorded.statsAfter,
+    healthPolicy: settings.alarms,
     at: deps.clock.now(),
   });
   const logLine = status === "succeeded" ? log.info.bind(log) : log.warn.bind(log);

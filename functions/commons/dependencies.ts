@@ -3,6 +3,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
+import { createLoggedHealthNotifications } from "#adapters/notifications/health-notifications.ts";
 import { type AgentRegistry, builtInRegistry } from "#adapters/registry.ts";
 import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
@@ -13,12 +14,14 @@ import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
 import type {
   DeadLetters,
+  HealthNotifications,
   LifecycleEvents,
   MessageQueue,
   MessageRedelivery,
   Metrics,
   QueueBacklog,
 } from "#core/ports.ts";
+import type { HealthTracking } from "#core/stats/track-job-health.ts";
 import { createSqsClient } from "./lambda-adapters.ts";
 
 /**
@@ -38,6 +41,8 @@ export interface Dependencies {
   readonly turnsDeadLetters: DeadLetters;
   readonly metrics: Metrics;
   readonly events: LifecycleEvents;
+  /** Job health: the table's records and the notifications of its changes. */
+  readonly health: HealthTracking;
   readonly log: Logger;
   readonly clock: Clock;
   readonly registry: AgentRegistry;
@@ -57,22 +62,32 @@ export interface DependencyConfig {
   readonly turnsDlqUrl: string;
   readonly turnFunctionTimeoutSeconds: number;
   readonly serviceName: string;
+  /**
+   * Publish each job's own metric series beside the stage-wide ones (costs grow with the jobs).
+   * @default false
+   */
+  readonly perJobMetrics?: boolean;
 }
 
 /**
  * Wires the adapters to their ports. Lifecycle events are passed explicitly — these processes have no
- * EventBridge, and an in-memory fallback must never be chosen silently. Clients are injectable so
- * tests and the local runtime pass theirs (pointed at the emulators).
+ * EventBridge, and an in-memory fallback must never be chosen silently. They have no alarm topic
+ * either: job-health changes are written to the log unless `notifications` says otherwise. Clients
+ * are injectable so tests and the local runtime pass theirs (pointed at the emulators).
  */
 export function createDependencies(
   config: DependencyConfig,
   parts: Pick<Dependencies, "events"> &
-    Partial<Pick<Dependencies, "clients" | "metrics" | "log" | "clock" | "registry" | "secrets">>,
+    Partial<Pick<Dependencies, "clients" | "metrics" | "log" | "clock" | "registry" | "secrets">> & {
+      readonly notifications?: HealthNotifications;
+    },
 ): Dependencies {
   const clients = parts.clients ?? { dynamodb: new DynamoDBClient({}), sqs: createSqsClient() };
   const registry = parts.registry ?? builtInRegistry;
+  const log = parts.log ?? createPowertoolsLogger({ serviceName: config.serviceName });
+  const store = createDynamoStore({ client: clients.dynamodb, tableName: config.tableName });
   return {
-    store: createDynamoStore({ client: clients.dynamodb, tableName: config.tableName }),
+    store,
     fires: createSqsQueue(clients.sqs, config.firesQueueUrl),
     turns: createSqsQueue(clients.sqs, config.turnsQueueUrl),
     turnsBacklog: createSqsBacklog(clients.sqs, config.turnsQueueUrl),
@@ -80,9 +95,15 @@ export function createDependencies(
     turnsRedelivery: createSqsRedelivery(clients.sqs, config.turnsQueueUrl),
     firesDeadLetters: createSqsDeadLetters(clients.sqs, config.firesDlqUrl),
     turnsDeadLetters: createSqsDeadLetters(clients.sqs, config.turnsDlqUrl),
-    metrics: parts.metrics ?? createEmfMetrics({ serviceName: config.serviceName }),
+    metrics:
+      parts.metrics ??
+      createEmfMetrics({ serviceName: config.serviceName, perJobMetrics: config.perJobMetrics ?? false }),
     events: parts.events,
-    log: parts.log ?? createPowertoolsLogger({ serviceName: config.serviceName }),
+    health: {
+      store: store.health,
+      notifications: parts.notifications ?? createLoggedHealthNotifications(log, config.serviceName),
+    },
+    log,
     clock: parts.clock ?? systemClock,
     registry,
     secrets: parts.secrets ?? createSecretResolver(),

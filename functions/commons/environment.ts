@@ -14,6 +14,9 @@ export const ENVIRONMENT = {
   lifecycleEvents: "AGENTCRON_LIFECYCLE_EVENTS",
   turnFunctionTimeoutSeconds: "AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS",
   serviceName: "POWERTOOLS_SERVICE_NAME",
+  alarmTopicArn: "AGENTCRON_ALARM_TOPIC_ARN",
+  healthNotifications: "AGENTCRON_HEALTH_NOTIFICATIONS",
+  perJobMetrics: "AGENTCRON_PER_JOB_METRICS",
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
@@ -29,6 +32,10 @@ const DESCRIPTIONS: Record<EnvironmentKey, string> = {
     "`log` to write lifecycle events to the log where there is no EventBridge (the local runtime)",
   turnFunctionTimeoutSeconds: "the turn function's timeout in seconds",
   serviceName: "the service name on logs and metrics",
+  alarmTopicArn: "the SNS topic job-health changes are published to (the alarm topic)",
+  healthNotifications:
+    "`log` to write job-health changes to the log where there is no alarm topic (the local runtime)",
+  perJobMetrics: '"true" or "false": publish per-job metric series beside the stage-wide ones',
 };
 
 /** The functions of the stack: the run engine (infra/functions.ts) and job apply (infra/schedules.ts). */
@@ -52,11 +59,29 @@ export const FUNCTION_ENVIRONMENT = {
     "firesDlqUrl",
     "eventBusName",
     "turnFunctionTimeoutSeconds",
+    "alarmTopicArn",
+    "perJobMetrics",
   ],
   /** Makes a turn that could not begin come back soon (its own queue); parks poison in the turns DLQ. */
-  turn: ["tableName", "turnsQueueUrl", "turnsDlqUrl", "eventBusName", "turnFunctionTimeoutSeconds"],
+  turn: [
+    "tableName",
+    "turnsQueueUrl",
+    "turnsDlqUrl",
+    "eventBusName",
+    "turnFunctionTimeoutSeconds",
+    "alarmTopicArn",
+    "perJobMetrics",
+  ],
   /** Drains buffered fires; re-hands and retries runs to the turns queue, and reads its backlog. */
-  sweep: ["tableName", "firesQueueUrl", "turnsQueueUrl", "eventBusName", "turnFunctionTimeoutSeconds"],
+  sweep: [
+    "tableName",
+    "firesQueueUrl",
+    "turnsQueueUrl",
+    "eventBusName",
+    "turnFunctionTimeoutSeconds",
+    "alarmTopicArn",
+    "perJobMetrics",
+  ],
   /** Writes the job set; its schedule rules' targets come from the custom resource's properties. */
   applyJobs: ["tableName", "turnFunctionTimeoutSeconds"],
 } as const satisfies Record<FunctionName, readonly EnvironmentKey[]>;
@@ -64,15 +89,26 @@ export const FUNCTION_ENVIRONMENT = {
 /** Where run lifecycle events go: the deployment's EventBridge bus, or (explicitly) the log. */
 export type LifecycleEventsTarget = { readonly bus: string } | { readonly log: true };
 
+/** Where job-health changes go: the stage's alarm topic, or (explicitly) the log. */
+export type HealthNotificationsTarget = { readonly topicArn: string } | { readonly log: true };
+
 type Declared<F extends FunctionName> = (typeof FUNCTION_ENVIRONMENT)[F][number];
 
 /** What `readFunctionEnvironment` returns for function `F`: its variables, parsed. */
 export type FunctionEnvironment<F extends FunctionName> = {
-  readonly [K in Declared<F> as K extends "eventBusName" ? "lifecycleEvents" : K]: K extends "eventBusName"
+  readonly [K in Declared<F> as K extends "eventBusName"
+    ? "lifecycleEvents"
+    : K extends "alarmTopicArn"
+      ? "healthNotifications"
+      : K]: K extends "eventBusName"
     ? LifecycleEventsTarget
-    : K extends "turnFunctionTimeoutSeconds"
-      ? number
-      : string;
+    : K extends "alarmTopicArn"
+      ? HealthNotificationsTarget
+      : K extends "turnFunctionTimeoutSeconds"
+        ? number
+        : K extends "perJobMetrics"
+          ? boolean
+          : string;
 } & { readonly serviceName: string };
 
 /** Raised at cold start when configuration is missing, naming every missing variable. */
@@ -84,7 +120,9 @@ export class ConfigurationError extends Error {
  * Reads the variables function `fn` declares (FUNCTION_ENVIRONMENT), failing fast — at cold start,
  * not at the first message — with one error that names every missing or invalid variable and what
  * it is. A missing event bus is an error, never a silent switch to in-memory events; where there is
- * no EventBridge (the local runtime's turn processes) `AGENTCRON_LIFECYCLE_EVENTS=log` says so.
+ * no EventBridge (the local runtime's turn processes) `AGENTCRON_LIFECYCLE_EVENTS=log` says so. The
+ * alarm topic likewise: `AGENTCRON_HEALTH_NOTIFICATIONS=log` where there is none.
+ * `AGENTCRON_PER_JOB_METRICS` may be unset (false).
  *
  * @throws ConfigurationError naming each missing or invalid variable.
  */
@@ -102,6 +140,15 @@ export function readFunctionEnvironment<F extends FunctionName>(
       const target = readLifecycleEventsTarget(env);
       if (typeof target === "string") problems.push(target);
       else values.lifecycleEvents = target;
+    } else if (key === "alarmTopicArn") {
+      const target = readHealthNotificationsTarget(env);
+      if (typeof target === "string") problems.push(target);
+      else values.healthNotifications = target;
+    } else if (key === "perJobMetrics") {
+      const raw = env[ENVIRONMENT.perJobMetrics];
+      if (raw === undefined || raw === "" || raw === "false" || raw === "true")
+        values.perJobMetrics = raw === "true";
+      else problems.push(`${ENVIRONMENT.perJobMetrics} must be "true" or "false", got "${raw}"`);
     } else if (key === "turnFunctionTimeoutSeconds") {
       const timeout = parseTurnFunctionTimeout(env);
       if (typeof timeout === "string") problems.push(timeout);
@@ -130,6 +177,17 @@ function readLifecycleEventsTarget(env: NodeJS.ProcessEnv): LifecycleEventsTarge
   if (bus) return { bus };
   if (mode === "log") return { log: true };
   return `${ENVIRONMENT.eventBusName} (${DESCRIPTIONS.eventBusName}) is not set (where there is no EventBridge, set ${ENVIRONMENT.lifecycleEvents}=log instead)`;
+}
+
+function readHealthNotificationsTarget(env: NodeJS.ProcessEnv): HealthNotificationsTarget | string {
+  const topicArn = env[ENVIRONMENT.alarmTopicArn];
+  const mode = env[ENVIRONMENT.healthNotifications];
+  if (mode !== undefined && mode !== "" && mode !== "log") {
+    return `${ENVIRONMENT.healthNotifications} must be "log" or unset, got "${mode}"`;
+  }
+  if (topicArn) return { topicArn };
+  if (mode === "log") return { log: true };
+  return `${ENVIRONMENT.alarmTopicArn} (${DESCRIPTIONS.alarmTopicArn}) is not set (where there is no alarm topic, set ${ENVIRONMENT.healthNotifications}=log instead)`;
 }
 
 function parseTurnFunctionTimeout(env: NodeJS.ProcessEnv): number | string {

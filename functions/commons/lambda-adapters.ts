@@ -1,17 +1,23 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createEventBridgeEvents } from "#adapters/events/eventbridge-events.ts";
 import { createLoggingEvents } from "#adapters/events/logging-events.ts";
 import { createPowertoolsLogger, type LambdaLogger } from "#adapters/logging/powertools-logger.ts";
 import { createEmfMetrics } from "#adapters/metrics/emf-metrics.ts";
+import {
+  createLoggedHealthNotifications,
+  createSnsHealthNotifications,
+} from "#adapters/notifications/health-notifications.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { AgentCatalog } from "#core/jobs/catalog.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
-import type { LifecycleEvents, Metrics } from "#core/ports.ts";
-import type { LifecycleEventsTarget } from "./environment.ts";
+import type { HealthNotifications, LifecycleEvents, Metrics } from "#core/ports.ts";
+import type { HealthTracking } from "#core/stats/track-job-health.ts";
+import type { HealthNotificationsTarget, LifecycleEventsTarget } from "./environment.ts";
 
 // The adapters a Lambda builds from its environment at cold start — once per process, and only for
 // the services that function uses (a function that sends nothing to SQS creates no SQS client).
@@ -26,11 +32,15 @@ export function createSqsClient(): SQSClient {
 /** A function's dependencies, with the logger its entry gives each invocation's context to. */
 export type WithLambdaLogger<Deps> = Omit<Deps, "log"> & { readonly log: LambdaLogger };
 
-/** The ports every run-engine function has: the table, metrics, lifecycle events, log, clock, catalog. */
+/**
+ * The ports every run-engine function has: the table, metrics, lifecycle events, job health, log,
+ * clock, catalog.
+ */
 export interface LambdaBasics {
   readonly store: DynamoStore;
   readonly metrics: Metrics;
   readonly events: LifecycleEvents;
+  readonly health: HealthTracking;
   readonly log: LambdaLogger;
   readonly clock: Clock;
   readonly validation: JobValidationContext;
@@ -46,14 +56,21 @@ export function createLambdaBasics(
     readonly serviceName: string;
     readonly turnFunctionTimeoutSeconds: number;
     readonly lifecycleEvents: LifecycleEventsTarget;
+    readonly healthNotifications: HealthNotificationsTarget;
+    readonly perJobMetrics: boolean;
   },
   catalog: AgentCatalog,
 ): LambdaBasics {
   const log = createPowertoolsLogger({ serviceName: config.serviceName });
+  const store = createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName });
   return {
-    store: createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
-    metrics: createEmfMetrics({ serviceName: config.serviceName }),
+    store,
+    metrics: createEmfMetrics({ serviceName: config.serviceName, perJobMetrics: config.perJobMetrics }),
     events: lifecycleEventsFor(config.lifecycleEvents, log),
+    health: {
+      store: store.health,
+      notifications: healthNotificationsFor(config.healthNotifications, config.serviceName, log),
+    },
     log,
     clock: systemClock,
     validation: { catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
@@ -64,4 +81,14 @@ function lifecycleEventsFor(target: LifecycleEventsTarget, log: Logger): Lifecyc
   return "bus" in target
     ? createEventBridgeEvents(new EventBridgeClient({}), target.bus)
     : createLoggingEvents(log);
+}
+
+function healthNotificationsFor(
+  target: HealthNotificationsTarget,
+  serviceName: string,
+  log: Logger,
+): HealthNotifications {
+  return "topicArn" in target
+    ? createSnsHealthNotifications(new SNSClient({}), { topicArn: target.topicArn, serviceName })
+    : createLoggedHealthNotifications(log, serviceName);
 }

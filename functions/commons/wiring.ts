@@ -21,13 +21,14 @@ export type Wired = Pick<
   | "registry"
   | "secrets"
   | "validation"
+  | "health"
 >;
 
 // Which port each handler gets — in one place, so the Lambda entries, the local runtime, the tests
 // and the benchmarks wire the handlers identically. Each takes only the adapters its handler uses:
 // a Lambda builds just those (functions/commons/lambda-dependencies.ts).
 
-type Common = "store" | "events" | "clock" | "metrics" | "log" | "validation";
+type Common = "store" | "events" | "health" | "clock" | "metrics" | "log" | "validation";
 
 export function dispatchDependenciesOf(
   deps: Pick<Wired, Common | "turns" | "firesDeadLetters" | "firesRedelivery">,
@@ -38,6 +39,7 @@ export function dispatchDependenciesOf(
     runEnding: deps.store.sweep,
     turns: deps.turns,
     events: deps.events,
+    health: deps.health,
     deadLetters: deps.firesDeadLetters,
     redelivery: deps.firesRedelivery,
     clock: deps.clock,
@@ -59,6 +61,7 @@ export function turnDependenciesOf(
     clock: deps.clock,
     metrics: deps.metrics,
     events: deps.events,
+    health: deps.health,
     log: deps.log,
     validation: deps.validation,
   };
@@ -76,6 +79,7 @@ export function sweepDependenciesOf(
     clock: deps.clock,
     metrics: deps.metrics,
     events: deps.events,
+    health: deps.health,
     log: deps.log,
     validation: deps.validation,
   };

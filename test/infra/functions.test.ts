@@ -109,6 +109,9 @@ describe("the functions", () => {
       lifecycleEvents: "(never set by the stack)",
       turnFunctionTimeoutSeconds: String(dev.stack.turnTimeoutSeconds),
       serviceName: "agentcron-dev",
+      alarmTopicArn: "<AlarmTopicC2164170>",
+      healthNotifications: "(never set by the stack)",
+      perJobMetrics: "false",
     };
     const functions = {
       dispatch: "dispatch",

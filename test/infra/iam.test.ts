@@ -88,7 +88,7 @@ describe("least privilege", () => {
     }
   });
 
-  it("gives dispatch the table, sends to turns and the fires DLQ, and puts lifecycle events — nothing else", () => {
+  it("gives dispatch the table, sends to turns and the fires DLQ, puts lifecycle events and publishes job health — nothing else", () => {
     const grants = grantsOf(dev, "dispatch");
 
     expect(Object.fromEntries(grants)).toEqual({
@@ -100,6 +100,9 @@ describe("least privilege", () => {
       "sqs:DeleteMessage": ["<FiresQueueBB25881B.Arn>"],
       "sqs:GetQueueAttributes": ["<FiresQueueBB25881B.Arn>"],
       "events:PutEvents": ["<LifecycleBus909AF943.Arn>"],
+      "sns:Publish": ["<AlarmTopicC2164170>"],
+      "kms:GenerateDataKey": ["<AlarmTopicKeyBA1A4AA7.Arn>"],
+      "kms:Decrypt": ["<AlarmTopicKeyBA1A4AA7.Arn>"],
       "logs:CreateLogStream": ["<FunctionsDispatchLogs93BAED92.Arn>"],
       "logs:PutLogEvents": ["<FunctionsDispatchLogs93BAED92.Arn>"],
     });

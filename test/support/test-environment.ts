@@ -24,6 +24,7 @@ import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters
 import { type CancelTimer, ManualClock, systemClock } from "#core/clock.ts";
 import { silentLogger } from "#core/logger.ts";
 import { RecordingEvents } from "#core/recording/recording-events.ts";
+import { RecordingHealthNotifications } from "#core/recording/recording-health-notifications.ts";
 import { RecordingMetrics } from "#core/recording/recording-metrics.ts";
 import type { Dependencies } from "#functions/commons/dependencies.ts";
 import { InstantClock } from "./instant-clock.ts";
@@ -37,6 +38,8 @@ export interface TestEnvironment extends Omit<Dependencies, "metrics" | "events"
   readonly clock: ManualClock;
   readonly metrics: RecordingMetrics;
   readonly events: RecordingEvents;
+  /** Job-health notifications, kept in memory. */
+  readonly notifications: RecordingHealthNotifications;
   /** Receives (and deletes) up to `max` messages from a queue. */
   drain(queueUrl: string, max?: number): Promise<Message[]>;
   destroy(): Promise<void>;
@@ -96,6 +99,7 @@ export async function createTestEnvironment(
         : new ManualClock(start);
   const metrics = new RecordingMetrics();
   const events = new RecordingEvents();
+  const notifications = new RecordingHealthNotifications();
   return {
     tableName,
     queues,
@@ -110,6 +114,8 @@ export async function createTestEnvironment(
     turnsDeadLetters: createSqsDeadLetters(clients.sqs, queues.turnsDlqUrl),
     metrics,
     events,
+    notifications,
+    health: { store: store.health, notifications },
     log: silentLogger,
     clock,
     registry: builtInRegistry,

@@ -13,6 +13,8 @@ const DISPATCH_ENVIRONMENT = {
   AGENTCRON_FIRES_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/1/agentcron-dev-fires-dlq",
   AGENTCRON_EVENT_BUS_NAME: "agentcron-dev-lifecycle",
   AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS: "660",
+  AGENTCRON_ALARM_TOPIC_ARN: "arn:aws:sns:us-east-1:1:agentcron-dev-alarms",
+  AGENTCRON_PER_JOB_METRICS: "false",
   POWERTOOLS_SERVICE_NAME: "agentcron-dev",
 };
 
@@ -30,6 +32,8 @@ describe("a function's configuration, read at cold start", () => {
       firesDlqUrl: DISPATCH_ENVIRONMENT.AGENTCRON_FIRES_DLQ_URL,
       lifecycleEvents: { bus: "agentcron-dev-lifecycle" },
       turnFunctionTimeoutSeconds: 660,
+      healthNotifications: { topicArn: DISPATCH_ENVIRONMENT.AGENTCRON_ALARM_TOPIC_ARN },
+      perJobMetrics: false,
     });
   });
 
@@ -68,6 +72,30 @@ describe("a function's configuration, read at cold start", () => {
     expect(() =>
       readFunctionEnvironment("dispatch", { ...withoutBus, AGENTCRON_LIFECYCLE_EVENTS: "memory" }),
     ).toThrow('AGENTCRON_LIFECYCLE_EVENTS must be "log" or unset, got "memory"');
+  });
+
+  it("sends job-health changes to the log only when told so, and names the alarm topic variable when it is missing", () => {
+    const withoutTopic = without(DISPATCH_ENVIRONMENT, "AGENTCRON_ALARM_TOPIC_ARN");
+
+    expect(
+      readFunctionEnvironment("dispatch", { ...withoutTopic, AGENTCRON_HEALTH_NOTIFICATIONS: "log" })
+        .healthNotifications,
+    ).toEqual({ log: true });
+    expect(() => readFunctionEnvironment("dispatch", withoutTopic)).toThrow(
+      "AGENTCRON_ALARM_TOPIC_ARN (the SNS topic job-health changes are published to (the alarm topic)) is not set (where there is no alarm topic, set AGENTCRON_HEALTH_NOTIFICATIONS=log instead)",
+    );
+  });
+
+  it("publishes per-job metric series only when AGENTCRON_PER_JOB_METRICS is true, and refuses other values", () => {
+    const unset = without(DISPATCH_ENVIRONMENT, "AGENTCRON_PER_JOB_METRICS");
+
+    expect(readFunctionEnvironment("dispatch", unset).perJobMetrics).toBe(false);
+    expect(
+      readFunctionEnvironment("dispatch", { ...unset, AGENTCRON_PER_JOB_METRICS: "true" }).perJobMetrics,
+    ).toBe(true);
+    expect(() => readFunctionEnvironment("dispatch", { ...unset, AGENTCRON_PER_JOB_METRICS: "yes" })).toThrow(
+      'AGENTCRON_PER_JOB_METRICS must be "true" or "false", got "yes"',
+    );
   });
 
   it("asks the job-apply function for the table and the turn timeout only — no queue URL, no bus", () => {

@@ -38,6 +38,7 @@ function functionEnvironment(): Record<string, string> {
     AGENTCRON_TURNS_QUEUE_URL: env.queues.turnsQueueUrl,
     AGENTCRON_TURNS_DLQ_URL: env.queues.turnsDlqUrl,
     AGENTCRON_LIFECYCLE_EVENTS: "log",
+    AGENTCRON_HEALTH_NOTIFICATIONS: "log",
     AGENTCRON_LOG_LEVEL: "ERROR",
     POWERTOOLS_SERVICE_NAME: "agentcron-test",
     POWERTOOLS_METRICS_DISABLED: "true",

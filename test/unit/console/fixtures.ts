@@ -101,7 +101,13 @@ export const definition: JobDefinition = {
   overlap: "buffer-one",
   retryOnStall: 0,
   historyRetentionDays: 30,
-  alarms: { failureRateThreshold: 0.5, failureRateWindow: 10, consecutiveFailures: 3, consecutiveSkips: 3 },
+  alarms: {
+    failureRateThreshold: 0.5,
+    failureRateWindow: 10,
+    consecutiveFailures: 3,
+    consecutiveSkips: 3,
+    minRuns: 5,
+  },
 };
 
 export function statsOf(overrides: Partial<JobStats>): JobStats {
