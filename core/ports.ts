@@ -401,8 +401,7 @@ export interface JobHealthStore {
    * undefined when this call changed nothing.
    */
   markHealthy(jobId: string, basis: HealthBasis): Promise<UnhealthyJobRecord | undefined>;
-  /** Forgets a job's health (the job was deleted). */
-  forgetJob(jobId: string): Promise<void>;
+  /** Every unhealthy job (a deleted job's record goes with it). */
   listUnhealthyJobs(): Promise<UnhealthyJobRecord[]>;
   countUnhealthyJobs(): Promise<number>;
 }

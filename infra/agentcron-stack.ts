@@ -20,7 +20,7 @@ import { AgentcronTable } from "./table.ts";
 export interface AgentcronStackProps extends StackProps {
   /** 1-12 lowercase letters and digits, starting with a letter (see STAGE_PATTERN). */
   readonly stage: string;
-  /** The validated job set (jobs.json): deployed by the job-apply resource; sets the turn timeout and per-job alarms. */
+  /** The validated job set (jobs.json): deployed by the job-apply resource; sets the turn timeout. */
   readonly jobSet: DeployedJobSet;
   /**
    * What happens to the table (and logs and the alarm key) when the stack is deleted.
@@ -43,6 +43,13 @@ export interface AgentcronStackProps extends StackProps {
   readonly bedrockRegions?: readonly string[];
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Publish each job's own metric series (`jobId` dimension) beside the stage-wide ones, for per-job
+   * graphs. Off by default: CloudWatch charges every series, so per-job series make monitoring cost
+   * grow with the jobs; job health, the CLI and the logs (every line names its job) do without them.
+   * @default false
+   */
+  readonly perJobMetrics?: boolean;
 }
 
 /**
@@ -99,6 +106,7 @@ export class AgentcronStack extends Stack {
       alarmNamePattern: alarmNamePattern(stage),
       keyRemovalPolicy: removalPolicy,
     });
+    const perJobMetrics = props.perJobMetrics ?? false;
 
     const common = { logRetention: props.logRetention, logRemovalPolicy: removalPolicy };
     this.functions = new RunEngineFunctions(this, "Functions", {
@@ -109,6 +117,7 @@ export class AgentcronStack extends Stack {
       turns: this.turns,
       lifecycleBus: this.lifecycleBus.bus,
       alarmTopic: this.alarmTopic,
+      perJobMetrics,
       turnTimeout,
       dispatchMaxConcurrency: props.dispatchMaxConcurrency,
       turnMaxConcurrency,
@@ -133,10 +142,11 @@ export class AgentcronStack extends Stack {
     this.alarms = new AgentcronAlarms(this, "Alarms", {
       stage,
       topic: this.alarmTopic.topic,
-      jobs: props.jobSet.jobs,
       functions,
       fires: this.fires,
       turns: this.turns,
+      table: this.table.table,
+      turnTimeout,
     });
     this.dashboard = new AgentcronDashboard(this, "Dashboard", {
       stage,
@@ -145,6 +155,7 @@ export class AgentcronStack extends Stack {
       fires: this.fires,
       turns: this.turns,
       alarms: this.alarms.alarms,
+      perJobMetrics,
     });
 
     addStackOutputs(this, {

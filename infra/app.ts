@@ -5,6 +5,7 @@
 //   -c turnMaxConcurrency=50    most turns at once (default 20)
 //   -c dispatchReservedConcurrency=5
 //   -c bedrockRegions=us-east-1,us-east-2,us-west-2
+//   -c perJobMetrics=true       also publish each job's own metric series (default false: cost per job)
 import { resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { InvalidStageError } from "#adapters/eventbridge/schedule-rules.ts";
@@ -25,6 +26,12 @@ const numberContext = (key: string): number | undefined => {
   if (!Number.isInteger(parsed)) throw new Error(`-c ${key}=${value}: expected a whole number`);
   return parsed;
 };
+const booleanContext = (key: string): boolean | undefined => {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw new Error(`-c ${key}=${value}: expected true or false`);
+};
 
 try {
   const jobsFile = resolve(PROJECT_ROOT, context("jobsFile") ?? "jobs.json");
@@ -35,6 +42,7 @@ try {
     dispatchMaxConcurrency: numberContext("dispatchMaxConcurrency"),
     turnMaxConcurrency: numberContext("turnMaxConcurrency"),
     dispatchReservedConcurrency: numberContext("dispatchReservedConcurrency"),
+    perJobMetrics: booleanContext("perJobMetrics"),
     bedrockRegions: context("bedrockRegions")
       ?.split(",")
       .map((region) => region.trim()),

@@ -2,9 +2,9 @@ import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
-import { METRICS, METRICS_NAMESPACE, RUN_END_METRICS } from "#core/metric-names.ts";
+import { METRICS, RUN_END_METRICS } from "#core/metric-names.ts";
+import { PHASES } from "#core/runs/run-record.ts";
 import { agentcronMetric, perJobSearch } from "./metrics.ts";
-import { serviceNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
 
 export interface AgentcronDashboardProps {
@@ -15,6 +15,11 @@ export interface AgentcronDashboardProps {
   readonly fires: WorkQueue;
   readonly turns: WorkQueue;
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /**
+   * The stage publishes per-job series: add the per-job graphs (they would be empty otherwise).
+   * @default false
+   */
+  readonly perJobMetrics?: boolean;
 }
 
 const WIDTH = 24;
@@ -22,10 +27,11 @@ const PERIOD = Duration.minutes(5);
 const MAX_ALARMS_PER_WIDGET = 100;
 
 /**
- * One dashboard per stage, top to bottom: alarm states; runs by outcome and failure rate per job;
- * fires by outcome and dispatch latency; phase durations; queue depths (DLQs included); the
- * functions' errors, throttles and durations. Per-job graphs use SEARCH, so jobs applied with the
- * CLI after the deployment show up too.
+ * One dashboard per stage, top to bottom: alarm states; job health (unhealthy jobs, the share of
+ * runs that failed); runs and fires by outcome, dispatch latency, phase durations — all stage-wide,
+ * so the dashboard is the same size for 10 jobs or 10,000; queue depths and ages (DLQs included);
+ * the functions' errors, throttles and durations. With `perJobMetrics`, a last row graphs each job.
+ * Which job is in trouble is the CLI's to say (`agentcron jobs list --unhealthy`).
  */
 export class AgentcronDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -33,22 +39,15 @@ export class AgentcronDashboard extends Construct {
   constructor(scope: Construct, id: string, props: AgentcronDashboardProps) {
     super(scope, id);
     const { stage } = props;
-    const allJobs = (metricName: string, label: string) =>
-      new cloudwatch.MathExpression({
-        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},jobId,service} MetricName="${metricName}" service="${serviceNameOf(stage)}"', 'Sum', ${PERIOD.toSeconds()}))`,
-        label,
-        period: PERIOD,
-      });
+    const stageWide = (metricName: string, label: string, statistic: string = cloudwatch.Stats.SUM) =>
+      agentcronMetric(stage, metricName, { statistic, period: PERIOD }).with({ label });
 
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(6),
     });
 
-    // An alarm status widget shows at most 100 alarms: the stage-wide ones first, then per-job ones.
-    const shownAlarms = [...props.alarms]
-      .sort((a, b) => Number(a.node.id.includes("-job-")) - Number(b.node.id.includes("-job-")))
-      .slice(0, MAX_ALARMS_PER_WIDGET);
+    const shownAlarms = props.alarms.slice(0, MAX_ALARMS_PER_WIDGET);
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: "Alarms",
@@ -60,56 +59,73 @@ export class AgentcronDashboard extends Construct {
 
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: "Runs by outcome (all jobs)",
-        left: Object.entries(RUN_END_METRICS).map(([status, metricName]) => allJobs(metricName, status)),
+        title: "Unhealthy jobs (agentcron jobs list --unhealthy names them)",
+        left: [
+          agentcronMetric(stage, METRICS.unhealthyJobs, {
+            statistic: cloudwatch.Stats.MAXIMUM,
+            period: Duration.minutes(1),
+          }).with({ label: "unhealthy jobs" }),
+        ],
+        leftYAxis: { min: 0 },
+        width: WIDTH / 2,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Share of runs that failed (%) and runs ended",
+        left: [
+          new cloudwatch.MathExpression({
+            expression: "100 * share",
+            usingMetrics: { share: stageWide(METRICS.failedRunRatio, "share", cloudwatch.Stats.AVERAGE) },
+            period: PERIOD,
+            label: "failed (%)",
+          }),
+        ],
+        leftYAxis: { min: 0, max: 100, label: "%", showUnits: false },
+        right: [stageWide(METRICS.failedRunRatio, "runs ended", cloudwatch.Stats.SAMPLE_COUNT)],
+        width: WIDTH / 2,
+      }),
+    );
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Runs by outcome",
+        left: [
+          ...Object.entries(RUN_END_METRICS).map(([status, metricName]) => stageWide(metricName, status)),
+          stageWide(METRICS.runsNotStarted, "not started"),
+        ],
         stacked: true,
         width: WIDTH / 2,
       }),
       new cloudwatch.GraphWidget({
-        title: "Failure rate per job (% of its window)",
-        left: [perJobSearch(stage, METRICS.jobFailureRate, "Maximum")],
-        leftYAxis: { min: 0, max: 100, label: "%", showUnits: false },
+        title: "Fires by outcome",
+        left: [
+          stageWide(METRICS.firesDispatched, "dispatched"),
+          stageWide(METRICS.firesSkipped, "skipped"),
+          stageWide(METRICS.firesBuffered, "buffered"),
+          stageWide(METRICS.firesRejected, "rejected"),
+          stageWide(METRICS.firesMissed, "missed"),
+        ],
+        right: [stageWide(METRICS.firesDuplicate, "duplicate deliveries")],
         width: WIDTH / 2,
       }),
     );
 
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: "Fires by outcome (all jobs)",
-        left: [
-          allJobs(METRICS.firesDispatched, "dispatched"),
-          allJobs(METRICS.firesSkipped, "skipped"),
-          allJobs(METRICS.firesBuffered, "buffered"),
-          allJobs(METRICS.firesRejected, "rejected"),
-        ],
-        right: [
-          agentcronMetric(stage, METRICS.firesDuplicate, { period: PERIOD }).with({
-            label: "duplicate deliveries",
-          }),
-        ],
-        width: WIDTH / 2,
-      }),
       new cloudwatch.GraphWidget({
         title: "Dispatch latency (scheduled time -> turn queued)",
         left: ["p50", "p90", "Maximum"].map((statistic) =>
-          agentcronMetric(stage, METRICS.dispatchLatency, { statistic, period: PERIOD }).with({
-            label: statistic,
-          }),
+          stageWide(METRICS.dispatchLatency, statistic, statistic),
         ),
         width: WIDTH / 2,
       }),
-    );
-
-    this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: "Phase durations per job and phase (p90)",
-        left: [perJobSearch(stage, METRICS.phaseDuration, "p90", { extraDimensions: ["phase"] })],
-        width: WIDTH / 2,
-      }),
-      new cloudwatch.GraphWidget({
-        title: "Skipped fires and lease takeovers per job",
-        left: [perJobSearch(stage, METRICS.firesSkipped, "Sum")],
-        right: [perJobSearch(stage, METRICS.leaseTakeovers, "Sum")],
+        title: "Phase durations (p90)",
+        left: PHASES.map((phase) =>
+          agentcronMetric(stage, METRICS.phaseDuration, {
+            dimensions: { phase },
+            statistic: "p90",
+            period: PERIOD,
+          }).with({ label: phase }),
+        ),
         width: WIDTH / 2,
       }),
     );
@@ -120,16 +136,13 @@ export class AgentcronDashboard extends Construct {
         period: Duration.minutes(1),
         label,
       });
+    const oldest = (queue: WorkQueue["queue"], label: string) =>
+      queue.metricApproximateAgeOfOldestMessage({ statistic: "Maximum", period: Duration.minutes(1), label });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: "Queue depth",
+        title: "Queue depth, and age of the oldest message (s)",
         left: [depth(props.fires.queue, "fires"), depth(props.turns.queue, "turns")],
-        right: [
-          props.fires.queue.metricApproximateAgeOfOldestMessage({
-            statistic: "Maximum",
-            label: "oldest fire (s)",
-          }),
-        ],
+        right: [oldest(props.fires.queue, "oldest fire"), oldest(props.turns.queue, "oldest turn")],
         width: WIDTH / 2,
       }),
       new cloudwatch.GraphWidget({
@@ -166,5 +179,27 @@ export class AgentcronDashboard extends Construct {
         width: WIDTH / 2,
       }),
     );
+
+    if (props.perJobMetrics) {
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: "Failure rate per job (% of its window)",
+          left: [perJobSearch(stage, METRICS.jobFailureRate, "Maximum")],
+          leftYAxis: { min: 0, max: 100, label: "%", showUnits: false },
+          width: WIDTH / 3,
+        }),
+        new cloudwatch.GraphWidget({
+          title: "Phase durations per job and phase (p90)",
+          left: [perJobSearch(stage, METRICS.phaseDuration, "p90", { extraDimensions: ["phase"] })],
+          width: WIDTH / 3,
+        }),
+        new cloudwatch.GraphWidget({
+          title: "Skipped fires and lease takeovers per job",
+          left: [perJobSearch(stage, METRICS.firesSkipped, "Sum")],
+          right: [perJobSearch(stage, METRICS.leaseTakeovers, "Sum")],
+          width: WIDTH / 3,
+        }),
+      );
+    }
   }
 }

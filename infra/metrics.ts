@@ -5,8 +5,10 @@ import { serviceNameOf } from "./naming.ts";
 
 /**
  * agentcron's own metrics as CloudWatch sees them: EMF through Powertools, namespace `agentcron`,
- * dimension sets `{service}` (global) and `{service, jobId}` (per job), where `service` is
- * POWERTOOLS_SERVICE_NAME = `agentcron-<stage>` (adapters/metrics/emf-metrics.ts).
+ * every metric under `{service}` (stage-wide; what the alarms read), metrics with other dimensions
+ * also under those (`{service, phase}`, `{service, consumer}`), and per-job series `{service, jobId}`
+ * only when the stage publishes them (`perJobMetrics`). `service` is POWERTOOLS_SERVICE_NAME =
+ * `agentcron-<stage>` (adapters/metrics/emf-metrics.ts).
  */
 export function agentcronMetric(
   stage: string,
@@ -23,27 +25,9 @@ export function agentcronMetric(
 }
 
 /**
- * Sum of a metric over every value of the extra dimensions (every job, every consumer), as one
- * series: a CloudWatch Metrics Insights query, which alarms accept. It covers jobs applied with the
- * CLI after the deployment too, which a per-job metric list fixed at synth would miss.
- */
-export function agentcronMetricTotal(
-  stage: string,
-  metricName: string,
-  extraDimensions: readonly string[],
-  options: { period?: Duration; label?: string } = {},
-): cloudwatch.MathExpression {
-  const schema = [`"${METRICS_NAMESPACE}"`, ...[...extraDimensions, "service"].sort()].join(", ");
-  return new cloudwatch.MathExpression({
-    expression: `SELECT SUM(${metricName}) FROM SCHEMA(${schema}) WHERE service = '${serviceNameOf(stage)}'`,
-    period: options.period ?? Duration.minutes(5),
-    label: options.label ?? metricName,
-  });
-}
-
-/**
- * One series per job for a per-job metric (dashboards only: alarms cannot use SEARCH). Dimension
- * names in the schema must be exactly those the metric is published with.
+ * One series per job for a per-job metric (dashboards only: alarms cannot use SEARCH; and only
+ * stages with `perJobMetrics` publish such series). Dimension names in the schema must be exactly
+ * those the metric is published with.
  */
 export function perJobSearch(
   stage: string,

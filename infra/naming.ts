@@ -23,9 +23,17 @@ export function serviceNameOf(stage: string): string {
   return resourcePrefix(stage);
 }
 
-/** `agentcron-<stage>-<what>[-<jobId>]`: a consumer routes on the name and reads the job from it. */
-export function alarmName(stage: string, what: string, jobId?: string): string {
-  return jobId ? `${resourceName(stage, what)}-${jobId}` : resourceName(stage, what);
+/**
+ * `agentcron-<stage>-<what>`: a consumer routes on the name. There are no per-job alarms; a job's
+ * health messages on the same topic name the job.
+ */
+export function alarmName(stage: string, what: string): string {
+  return resourceName(stage, what);
+}
+
+/** The EventBridge Scheduler schedule group of the stage's job schedules (`agentcron-<stage>`). */
+export function scheduleGroupNameOf(stage: string): string {
+  return resourcePrefix(stage);
 }
 
 /** Matches every alarm of the stage (and no other stage's: stages contain no '-'). */

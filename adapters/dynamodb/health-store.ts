@@ -84,12 +84,6 @@ export function createHealthStore(table: TableContext): JobHealthStore {
       }
     },
 
-    async forgetJob(jobId) {
-      await table.client.send(
-        new DeleteItemCommand({ TableName: table.tableName, Key: attributeValues(keys.unhealthyJob(jobId)) }),
-      );
-    },
-
     async listUnhealthyJobs() {
       const items = await collectItems(partitionItems(table, UNHEALTHY_JOBS_PARTITION));
       return items.map(unhealthyJobFromItem);

@@ -69,6 +69,10 @@ export function createJobRepository(table: TableContext): JobStore {
         }
         throw error;
       }
+      // A deleted job is no longer unhealthy: it must not keep the stage's jobs-unhealthy alarm up.
+      await table.client.send(
+        new DeleteItemCommand({ TableName: table.tableName, Key: attributeValues(keys.unhealthyJob(jobId)) }),
+      );
     },
   };
 }

@@ -1,7 +1,19 @@
-import { Match } from "aws-cdk-lib/assertions";
+import { App, Duration, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as sns from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { METRICS } from "#core/metric-names.ts";
-import { demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
+import { ENVIRONMENT } from "#functions/commons/environment.ts";
+import { AgentcronAlarms } from "#infra/alarms.ts";
+import { WorkQueue } from "#infra/queues.ts";
+import { allowStatements, demoJobSpec, flatten, type SynthesisedStack, synthesise } from "./support/stack.ts";
+
+interface MetricStatView {
+  readonly Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] };
+  readonly Stat: string;
+  readonly Period: number;
+}
 
 interface AlarmView {
   readonly AlarmName: string;
@@ -11,13 +23,43 @@ interface AlarmView {
   readonly MetricName?: string;
   readonly Namespace?: string;
   readonly Dimensions?: { Name: string; Value: unknown }[];
-  readonly Metrics?: { Expression?: string }[];
+  readonly Metrics?: { Id: string; Expression?: string; MetricStat?: MetricStatView; Period?: number }[];
   readonly Statistic?: string;
   readonly Period?: number;
   readonly Threshold: number;
   readonly ComparisonOperator: string;
   readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm: number;
   readonly TreatMissingData: string;
+}
+
+const STAGE_ALARMS = [
+  "jobs-unhealthy",
+  "runs-failing",
+  "runs-not-started",
+  "fires-missed",
+  "harness-missing",
+  "fires-rejected",
+  "poison-messages",
+  "sweeper-not-running",
+  "fires-dlq-not-empty",
+  "fires-dlq-growing",
+  "turns-dlq-not-empty",
+  "turns-dlq-growing",
+  "fires-delayed",
+  "turns-delayed",
+  "schedule-target-failures",
+  "table-throttled",
+  ...["dispatch", "turn", "sweep"].flatMap((fn) => [`${fn}-errors`, `${fn}-throttles`]),
+];
+
+function alarmsOf(template: Template): Map<string, AlarmView> {
+  return new Map(
+    Object.values(template.findResources("AWS::CloudWatch::Alarm")).map((alarm) => [
+      alarm.Properties.AlarmName as string,
+      alarm.Properties as AlarmView,
+    ]),
+  );
 }
 
 let dev: SynthesisedStack;
@@ -30,128 +72,132 @@ beforeAll(() => {
       demoJobSpec({
         id: "nightly-report",
         schedule: "cron(0 2 * * ? *)",
-        alarms: {
-          failureRateThreshold: 0.2,
-          failureRateWindow: 20,
-          consecutiveFailures: 4,
-          consecutiveSkips: 2,
-        },
+        timeouts: { agentTurnSeconds: 300 },
       }),
     ],
   });
-  alarms = new Map(
-    Object.values(dev.template.findResources("AWS::CloudWatch::Alarm")).map((alarm) => [
-      alarm.Properties.AlarmName as string,
-      alarm.Properties as AlarmView,
-    ]),
-  );
-});
+  alarms = alarmsOf(dev.template);
+  // Synthesising takes seconds, and more on a busy machine.
+}, 120_000);
 
-function alarm(name: string): AlarmView {
-  const found = alarms.get(name);
-  if (!found) throw new Error(`no alarm named ${name}; alarms: ${[...alarms.keys()].join(", ")}`);
+function alarm(name: string, from: Map<string, AlarmView> = alarms): AlarmView {
+  const found = from.get(name);
+  if (!found) throw new Error(`no alarm named ${name}; alarms: ${[...from.keys()].join(", ")}`);
   return found;
 }
 
-function dimensionsOf(view: AlarmView): Record<string, string> {
+function dimensionsOf(dimensions: { Name: string; Value: unknown }[] | undefined): Record<string, string> {
   return Object.fromEntries(
-    (view.Dimensions ?? []).map((dimension) => [dimension.Name, flatten(dimension.Value)]),
+    (dimensions ?? []).map((dimension) => [dimension.Name, flatten(dimension.Value)]),
   );
 }
 
-describe("the alarms", () => {
-  it("all publish ALARM and OK notifications to the alarm topic", () => {
-    const topic = Object.keys(dev.template.findResources("AWS::SNS::Topic"))[0];
+/** The metrics a math-expression alarm reads, by id. */
+function metricsOf(view: AlarmView): Record<string, MetricStatView> {
+  return Object.fromEntries(
+    (view.Metrics ?? []).flatMap((query) => (query.MetricStat ? [[query.Id, query.MetricStat]] : [])),
+  );
+}
 
-    expect(alarms.size).toBeGreaterThan(0);
+function expressionOf(view: AlarmView): string | undefined {
+  return view.Metrics?.find((query) => query.Expression)?.Expression;
+}
+
+describe("the alarms", () => {
+  it("are the stage's alone: the same set, and the same stack, for 10 jobs or 1,000", () => {
+    const jobs = (count: number) =>
+      Array.from({ length: count }, (_, index) =>
+        demoJobSpec({ id: `job-${String(index).padStart(4, "0")}` }),
+      );
+    const ten = synthesise({ stage: "dev", jobs: jobs(10) });
+    const thousand = synthesise({ stage: "dev", jobs: jobs(1_000) });
+    const resourceTypes = (synthesised: SynthesisedStack) =>
+      Object.values(synthesised.template.toJSON().Resources as Record<string, { Type: string }>)
+        .map((resource) => resource.Type)
+        .sort();
+
+    expect([...alarmsOf(ten.template).keys()].sort()).toEqual(
+      STAGE_ALARMS.map((what) => `agentcron-dev-${what}`).sort(),
+    );
+    expect([...alarmsOf(thousand.template).keys()].sort()).toEqual([...alarmsOf(ten.template).keys()].sort());
+    expect(resourceTypes(thousand)).toEqual(resourceTypes(ten));
+    for (const [name, view] of alarmsOf(thousand.template)) {
+      expect(name, name).not.toMatch(/job-\d{4}/);
+      const dimensionNames = [
+        ...(view.Dimensions ?? []),
+        ...Object.values(metricsOf(view)).flatMap((stat) => stat.Metric.Dimensions ?? []),
+      ].map((dimension) => dimension.Name);
+      expect(dimensionNames, name).not.toContain("jobId");
+    }
+  });
+
+  it("all publish ALARM and OK notifications to the one alarm topic", () => {
+    const topics = Object.keys(dev.template.findResources("AWS::SNS::Topic"));
+
+    expect(topics).toHaveLength(1);
     for (const [name, view] of alarms) {
-      expect(view.AlarmActions.map(flatten), name).toEqual([`<${topic}>`]);
-      expect(view.OKActions.map(flatten), name).toEqual([`<${topic}>`]);
+      expect(view.AlarmActions.map(flatten), name).toEqual([`<${topics[0]}>`]);
+      expect(view.OKActions.map(flatten), name).toEqual([`<${topics[0]}>`]);
     }
   });
 
   it("have the documented stable names, and a description that names the first command to run", () => {
-    const perJob = [
-      "job-failure-rate",
-      "job-consecutive-failures",
-      "job-stalled",
-      "job-abandoned",
-      "job-skipped-fires",
-      "job-harness-missing",
-    ];
-    const expected = [
-      ...["inbox-triage", "nightly-report"].flatMap((jobId) =>
-        perJob.map((what) => `agentcron-dev-${what}-${jobId}`),
-      ),
-      "agentcron-dev-fires-dlq-not-empty",
-      "agentcron-dev-turns-dlq-not-empty",
-      "agentcron-dev-fires-delayed",
-      "agentcron-dev-fires-rejected",
-      "agentcron-dev-poison-messages",
-      "agentcron-dev-sweeper-not-running",
-      ...["dispatch", "turn", "sweep"].flatMap((fn) => [
-        `agentcron-dev-${fn}-errors`,
-        `agentcron-dev-${fn}-throttles`,
-      ]),
-    ];
-
-    expect([...alarms.keys()].sort()).toEqual(expected.sort());
+    expect([...alarms.keys()].sort()).toEqual(STAGE_ALARMS.map((what) => `agentcron-dev-${what}`).sort());
     for (const [name, view] of alarms) {
       expect(view.AlarmDescription, name).toMatch(new RegExp(`^\\[${name}\\] `));
       expect(view.AlarmDescription, name).toMatch(
-        /First: npx agentcron (runs|jobs show|inspect|dlq list|doctor)/,
+        /First: npx agentcron (jobs list --unhealthy|dlq list|doctor)/,
       );
     }
   });
 
-  it("name the job they are about in their name, description and jobId dimension", () => {
-    for (const [name, view] of alarms) {
-      const jobId = ["inbox-triage", "nightly-report"].find((id) => name.endsWith(`-${id}`));
-      if (!jobId) continue;
-      expect(view.AlarmDescription, name).toContain(`Job ${jobId}:`);
-      expect(dimensionsOf(view), name).toEqual({ service: "agentcron-dev", jobId });
-      expect(view.Namespace, name).toBe("agentcron");
-    }
-  });
+  it("raise jobs-unhealthy while any job is unhealthy, from the count the sweeper publishes", () => {
+    const view = alarm("agentcron-dev-jobs-unhealthy");
 
-  it("take each job's thresholds from its alarms block", () => {
-    // Defaults: 50 % failure rate, 3 failures in a row, 3 skips.
-    expect(alarm("agentcron-dev-job-failure-rate-inbox-triage")).toMatchObject({
-      MetricName: METRICS.jobFailureRate,
+    expect(view).toMatchObject({
+      Namespace: "agentcron",
+      MetricName: METRICS.unhealthyJobs,
       Statistic: "Maximum",
-      Threshold: 50,
+      Period: 60,
+      Threshold: 1,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      // A gauge emitted when a run ends keeps its state between runs.
       TreatMissingData: "ignore",
     });
-    expect(alarm("agentcron-dev-job-failure-rate-nightly-report")).toMatchObject({ Threshold: 20 });
-    expect(alarm("agentcron-dev-job-failure-rate-nightly-report").AlarmDescription).toContain("last 20 runs");
-    expect(alarm("agentcron-dev-job-consecutive-failures-inbox-triage")).toMatchObject({
-      MetricName: METRICS.consecutiveFailures,
-      Threshold: 3,
-    });
-    expect(alarm("agentcron-dev-job-consecutive-failures-nightly-report")).toMatchObject({ Threshold: 4 });
-    expect(alarm("agentcron-dev-job-skipped-fires-inbox-triage")).toMatchObject({
-      MetricName: METRICS.consecutiveSkips,
-      Statistic: "Maximum",
-      Threshold: 3,
-    });
-    expect(alarm("agentcron-dev-job-skipped-fires-nightly-report")).toMatchObject({ Threshold: 2 });
+    expect(dimensionsOf(view.Dimensions)).toEqual({ service: "agentcron-dev" });
   });
 
-  it("alarm on the first stalled or abandoned run and on a missing harness", () => {
-    for (const [what, metric] of [
-      ["job-stalled", METRICS.runsStalled],
-      ["job-abandoned", METRICS.runsAbandoned],
-      ["job-harness-missing", METRICS.harnessNotRegistered],
+  it("judge the stage's share of failed runs only once 10 runs ended in the window", () => {
+    const view = alarm("agentcron-dev-runs-failing");
+    const metrics = metricsOf(view);
+
+    expect(expressionOf(view)).toBe("IF(ended >= 10, 100 * share, 0)");
+    expect(view).toMatchObject({ Threshold: 50, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+    expect(metrics.share).toMatchObject({ Stat: "Average", Period: 900 });
+    expect(metrics.ended).toMatchObject({ Stat: "SampleCount", Period: 900 });
+    expect(metrics.share?.Metric.MetricName).toBe(METRICS.failedRunRatio);
+    expect(dimensionsOf(metrics.share?.Metric.Dimensions)).toEqual({ service: "agentcron-dev" });
+  });
+
+  it("raise the first run not started, missed fire, missing harness, rejected fire or poison message of 5 minutes", () => {
+    for (const [what, metricName] of [
+      ["runs-not-started", METRICS.runsNotStarted],
+      ["fires-missed", METRICS.firesMissed],
+      ["harness-missing", METRICS.harnessNotRegistered],
+      ["fires-rejected", METRICS.firesRejected],
+      ["poison-messages", METRICS.poisonMessages],
     ] as const) {
-      expect(alarm(`agentcron-dev-${what}-inbox-triage`)).toMatchObject({
-        MetricName: metric,
+      const view = alarm(`agentcron-dev-${what}`);
+      expect(view, what).toMatchObject({
+        Namespace: "agentcron",
+        MetricName: metricName,
         Statistic: "Sum",
+        Period: 300,
         Threshold: 1,
         ComparisonOperator: "GreaterThanOrEqualToThreshold",
         TreatMissingData: "notBreaching",
       });
+      // Stage-wide: the series every deployment publishes, whatever perJobMetrics says.
+      expect(dimensionsOf(view.Dimensions), what).toEqual({ service: "agentcron-dev" });
     }
   });
 
@@ -165,32 +211,109 @@ describe("the alarms", () => {
       ComparisonOperator: "LessThanThreshold",
       TreatMissingData: "breaching",
     });
-    expect(dimensionsOf(alarm("agentcron-dev-sweeper-not-running"))).toEqual({ service: "agentcron-dev" });
   });
 
-  it("watch both dead-letter queues for a single message", () => {
+  it("watch both dead-letter queues for a first message, and again for each new batch", () => {
     for (const role of ["fires", "turns"]) {
-      const view = alarm(`agentcron-dev-${role}-dlq-not-empty`);
-      expect(view).toMatchObject({
+      const queueName = new RegExp(
+        `^<${role[0]?.toUpperCase()}${role.slice(1)}DeadLetterQueue.*\\.QueueName>$`,
+      );
+      const notEmpty = alarm(`agentcron-dev-${role}-dlq-not-empty`);
+      const growing = alarm(`agentcron-dev-${role}-dlq-growing`);
+
+      expect(notEmpty).toMatchObject({
         Namespace: "AWS/SQS",
         MetricName: "ApproximateNumberOfMessagesVisible",
         Threshold: 1,
         ComparisonOperator: "GreaterThanOrEqualToThreshold",
       });
-      expect(dimensionsOf(view).QueueName).toMatch(
-        new RegExp(`^<${role[0]?.toUpperCase()}${role.slice(1)}DeadLetterQueue.*\\.QueueName>$`),
-      );
-      expect(view.AlarmDescription).toContain(`npx agentcron dlq list ${role}`);
+      expect(dimensionsOf(notEmpty.Dimensions).QueueName).toMatch(queueName);
+      expect(expressionOf(growing)).toBe("DIFF(depth)");
+      expect(metricsOf(growing).depth).toMatchObject({ Stat: "Maximum", Period: 300 });
+      expect(dimensionsOf(metricsOf(growing).depth?.Metric.Dimensions).QueueName).toMatch(queueName);
+      expect(growing).toMatchObject({ Threshold: 1, TreatMissingData: "notBreaching" });
+      for (const view of [notEmpty, growing]) {
+        expect(view.AlarmDescription).toContain(`npx agentcron dlq list ${role}`);
+      }
     }
   });
 
-  it("count rejected fires and poison messages over every job and consumer of the stage", () => {
-    expect(alarm("agentcron-dev-fires-rejected").Metrics?.[0]?.Expression).toBe(
-      `SELECT SUM(FiresRejected) FROM SCHEMA("agentcron", jobId, service) WHERE service = 'agentcron-dev'`,
-    );
-    expect(alarm("agentcron-dev-poison-messages").Metrics?.[0]?.Expression).toBe(
-      `SELECT SUM(PoisonMessages) FROM SCHEMA("agentcron", consumer, service) WHERE service = 'agentcron-dev'`,
-    );
+  it("raise a backlog of fires after 5 minutes, and of turns after the longest turn plus 5 minutes", () => {
+    const turnTimeout = dev.stack.turnTimeoutSeconds;
+
+    expect(alarm("agentcron-dev-fires-delayed")).toMatchObject({
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Threshold: 300,
+      EvaluationPeriods: 3,
+    });
+    expect(alarm("agentcron-dev-turns-delayed")).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Statistic: "Maximum",
+      Threshold: turnTimeout + 300,
+      EvaluationPeriods: 3,
+    });
+    expect(dimensionsOf(alarm("agentcron-dev-turns-delayed").Dimensions).QueueName).toMatch(/^<TurnsQueue/);
+  });
+
+  it("raise throttling on the table that lasts 3 minutes out of 5, reads and writes", () => {
+    const view = alarm("agentcron-dev-table-throttled");
+    const metrics = metricsOf(view);
+
+    expect(view).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 1 });
+    expect(expressionOf(view)).toBe("FILL(reads, 0) + FILL(writes, 0)");
+    for (const [id, metricName] of [
+      ["reads", "ReadThrottleEvents"],
+      ["writes", "WriteThrottleEvents"],
+    ] as const) {
+      expect(metrics[id]?.Metric).toMatchObject({ Namespace: "AWS/DynamoDB", MetricName: metricName });
+      expect(dimensionsOf(metrics[id]?.Metric.Dimensions).TableName).toMatch(/^<Table/);
+    }
+  });
+
+  it("raise failed deliveries of the EventBridge rules (the default schedule backend)", () => {
+    const view = alarm("agentcron-dev-schedule-target-failures");
+
+    expect(expressionOf(view)).toBe(`SELECT SUM(FailedInvocations) FROM SCHEMA("AWS/Events", RuleName)`);
+    expect(view).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+  });
+
+  it("raise failed deliveries of the stage's EventBridge Scheduler group on the scheduler backend", () => {
+    const stack = new Stack(new App(), "AlarmsOnScheduler");
+    const alarmsConstruct = new AgentcronAlarms(stack, "Alarms", {
+      stage: "dev",
+      topic: new sns.Topic(stack, "Topic"),
+      functions: [],
+      fires: new WorkQueue(stack, "Fires", {
+        namePrefix: "agentcron-dev",
+        role: "fires",
+        consumerTimeout: Duration.seconds(30),
+      }),
+      turns: new WorkQueue(stack, "Turns", {
+        namePrefix: "agentcron-dev",
+        role: "turns",
+        consumerTimeout: Duration.seconds(60),
+      }),
+      table: new dynamodb.Table(stack, "Table", {
+        partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+      }),
+      turnTimeout: Duration.seconds(60),
+      schedules: "scheduler",
+    });
+    const view = alarm("agentcron-dev-schedule-target-failures", alarmsOf(Template.fromStack(stack)));
+    const metrics = metricsOf(view);
+
+    expect(alarmsConstruct.alarms).toHaveLength(STAGE_ALARMS.length - 6);
+    expect(expressionOf(view)).toBe("FILL(errors, 0) + FILL(dropped, 0)");
+    expect(metrics.errors?.Metric).toMatchObject({
+      Namespace: "AWS/Scheduler",
+      MetricName: "TargetErrorCount",
+    });
+    expect(metrics.dropped?.Metric).toMatchObject({
+      Namespace: "AWS/Scheduler",
+      MetricName: "InvocationDroppedCount",
+    });
+    expect(dimensionsOf(metrics.errors?.Metric.Dimensions)).toEqual({ ScheduleGroup: "agentcron-dev" });
   });
 
   it("watch every run-engine function for errors and throttles", () => {
@@ -201,11 +324,45 @@ describe("the alarms", () => {
       ]) {
         const view = alarm(`agentcron-dev-${fn}-${what}`);
         expect(view).toMatchObject({ Namespace: "AWS/Lambda", MetricName: metric, Threshold: 1 });
-        expect(dimensionsOf(view).FunctionName).toMatch(
+        expect(dimensionsOf(view.Dimensions).FunctionName).toMatch(
           new RegExp(`${fn[0]?.toUpperCase()}${fn.slice(1)}Function`, "i"),
         );
       }
     }
+  });
+});
+
+describe("job health on the alarm topic", () => {
+  it("lets dispatch, turn and sweep publish to the alarm topic (and use its key), and tells them where it is", () => {
+    const [topic] = Object.keys(dev.template.findResources("AWS::SNS::Topic"));
+    const functions = Object.values(dev.template.findResources("AWS::Lambda::Function"));
+    const publishers = allowStatements(dev.template).filter((statement) =>
+      statement.actions.includes("sns:Publish"),
+    );
+
+    for (const name of ["dispatch", "turn", "sweep"]) {
+      const fn = functions.find((candidate) => candidate.Properties.FunctionName === `agentcron-dev-${name}`);
+      const variables = fn?.Properties.Environment.Variables as Record<string, unknown>;
+      expect(flatten(variables[ENVIRONMENT.alarmTopicArn]), name).toBe(`<${topic}>`);
+      expect(variables[ENVIRONMENT.perJobMetrics], name).toBe("false");
+    }
+    expect(publishers).toHaveLength(3);
+    for (const statement of publishers) expect(statement.resources).toEqual([`<${topic}>`]);
+    const keyUsers = allowStatements(dev.template).filter((statement) =>
+      statement.actions.includes("kms:GenerateDataKey"),
+    );
+    expect(keyUsers.map((statement) => statement.resources)).toEqual(
+      Array.from({ length: 3 }, () => [expect.stringMatching(/^<AlarmTopicKey.*\.Arn>$/)]),
+    );
+  });
+
+  it("publishes per-job metric series only when the stage asks", () => {
+    const perJob = synthesise({ stage: "dev", perJobMetrics: true });
+    const variables = Object.values(perJob.template.findResources("AWS::Lambda::Function"))
+      .filter((fn) => /dispatch|turn|sweep$/.test(fn.Properties.FunctionName))
+      .map((fn) => fn.Properties.Environment.Variables[ENVIRONMENT.perJobMetrics]);
+
+    expect(variables).toEqual(["true", "true", "true"]);
   });
 });
 
@@ -243,19 +400,26 @@ describe("the alarm topic", () => {
 });
 
 describe("the dashboard and outputs", () => {
-  it("shows runs by outcome, failure rates, phase durations, dispatch latency, queue depths and Lambda errors", () => {
-    const [dashboard] = Object.values(dev.template.findResources("AWS::CloudWatch::Dashboard"));
-    const body = flatten(dashboard?.Properties.DashboardBody);
+  const bodyOf = (synthesised: SynthesisedStack) => {
+    const [dashboard] = Object.values(synthesised.template.findResources("AWS::CloudWatch::Dashboard"));
+    return { name: dashboard?.Properties.DashboardName, body: flatten(dashboard?.Properties.DashboardBody) };
+  };
 
-    expect(dashboard?.Properties.DashboardName).toBe("agentcron-dev-dashboard");
+  it("shows job health, runs and fires by outcome, phase durations, latency, queues and Lambda errors, stage-wide", () => {
+    const { name, body } = bodyOf(dev);
+
+    expect(name).toBe("agentcron-dev-dashboard");
     for (const fragment of [
+      "Unhealthy jobs",
+      `"${METRICS.unhealthyJobs}"`,
+      `"${METRICS.failedRunRatio}"`,
       "Runs by outcome",
-      `MetricName=\\"${METRICS.runsSucceeded}\\"`,
-      `MetricName=\\"${METRICS.runsStalled}\\"`,
-      `MetricName=\\"${METRICS.jobFailureRate}\\"`,
-      `{agentcron,jobId,phase,service} MetricName=\\"${METRICS.phaseDuration}\\"`,
+      `"${METRICS.runsSucceeded}"`,
+      `"${METRICS.runsNotStarted}"`,
+      `"${METRICS.firesMissed}"`,
+      `"${METRICS.phaseDuration}","phase","agent-turn"`,
       METRICS.dispatchLatency,
-      "ApproximateNumberOfMessagesVisible",
+      "oldest turn",
       "fires DLQ",
       "turns DLQ",
       '"Errors"',
@@ -263,22 +427,23 @@ describe("the dashboard and outputs", () => {
     ]) {
       expect(body).toContain(fragment);
     }
+    // Per-job searches would graph nothing: the stage publishes no per-job series by default.
+    expect(body).not.toContain("jobId");
   });
 
-  it("lists the stage-wide alarms first in its alarm widget, and at most 100", () => {
-    const manyJobs = synthesise({
-      jobs: Array.from({ length: 20 }, (_, index) => demoJobSpec({ id: `job-${index}` })),
-    });
-    const [dashboard] = Object.values(manyJobs.template.findResources("AWS::CloudWatch::Dashboard"));
-    const body = JSON.parse(flatten(dashboard?.Properties.DashboardBody)) as {
-      widgets: { properties: { alarms?: string[] } }[];
-    };
+  it("adds the per-job graphs when the stage publishes per-job series", () => {
+    const { body } = bodyOf(synthesise({ stage: "dev", perJobMetrics: true }));
+
+    expect(body).toContain(`{agentcron,jobId,service} MetricName=\\"${METRICS.jobFailureRate}\\"`);
+    expect(body).toContain(`{agentcron,jobId,phase,service} MetricName=\\"${METRICS.phaseDuration}\\"`);
+  });
+
+  it("shows every alarm in its alarm widget", () => {
+    const body = JSON.parse(bodyOf(dev).body) as { widgets: { properties: { alarms?: string[] } }[] };
 
     const shown = body.widgets.find((widget) => widget.properties.alarms)?.properties.alarms ?? [];
 
-    expect(shown).toHaveLength(100);
-    expect(shown.slice(0, 12).every((alarm) => !alarm.includes("job"))).toBe(true);
-    expect(shown.some((alarm) => alarm.includes("sweepernotrunning"))).toBe(true);
+    expect(shown).toHaveLength(STAGE_ALARMS.length);
   });
 
   it("exports the alarm topic and outputs what the CLI and operators need", () => {
