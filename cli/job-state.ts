@@ -1,3 +1,4 @@
+import { unhealthyJobFromItem } from "#adapters/dynamodb/health-store.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
 import { batchGet, keyOf } from "#adapters/dynamodb/reads.ts";
 import { leaseFromItem, statsFromItem } from "#adapters/dynamodb/records.ts";
@@ -7,7 +8,7 @@ import { type JobDefinition, type JobValidationContext, validateJob } from "#cor
 import { nextFireTimes } from "#core/jobs/next-fire.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import { isExpired, type LeaseState } from "#core/leases/lease.ts";
-import type { StoredJob } from "#core/ports.ts";
+import type { StoredJob, UnhealthyJobRecord } from "#core/ports.ts";
 import type { JobStats } from "#core/stats/job-stats.ts";
 import type { Deployment } from "./target.ts";
 
@@ -23,12 +24,14 @@ export interface JobState {
   readonly enabled: boolean;
   readonly lease?: LeaseState;
   readonly stats?: JobStats;
+  /** Present while the job is unhealthy: since when, and why (core/stats/job-health.ts). */
+  readonly unhealthy?: UnhealthyJobRecord;
   /** Rate rules count from their creation; known for local rules only. */
   readonly rateAnchorMs?: number;
 }
 
 /**
- * Every stored job with its lease and stats (one batch read), validated against this deployment:
+ * Every stored job with its lease, stats and health (one batch read), validated against this deployment:
  * a job naming an unregistered harness is still shown (validated leniently for its fields), with
  * the issue that makes it invalid here.
  */
@@ -37,7 +40,11 @@ export async function readJobStates(deployment: Deployment, only?: string): Prom
   const stored = only
     ? [await store.jobs.getJob(only)].filter((job): job is StoredJob => job !== undefined)
     : await store.jobs.listJobs();
-  const wanted = stored.flatMap((job) => [keys.lease(job.jobId), keys.stats(job.jobId)]);
+  const wanted = stored.flatMap((job) => [
+    keys.lease(job.jobId),
+    keys.stats(job.jobId),
+    keys.unhealthyJob(job.jobId),
+  ]);
   const found =
     wanted.length > 0 ? await batchGet(store.table, wanted) : new Map<string, Record<string, unknown>>();
   const anchors =
@@ -50,6 +57,7 @@ export async function readJobStates(deployment: Deployment, only?: string): Prom
       const lenient = strict.ok ? strict : validateJob(job.spec, lenientValidation(deployment.validation));
       const lease = found.get(keyOf(keys.lease(job.jobId)));
       const stats = found.get(keyOf(keys.stats(job.jobId)));
+      const unhealthy = found.get(keyOf(keys.unhealthyJob(job.jobId)));
       return {
         stored: job,
         job: lenient.ok ? lenient.job : undefined,
@@ -57,6 +65,7 @@ export async function readJobStates(deployment: Deployment, only?: string): Prom
         enabled: lenient.ok ? lenient.job.enabled : job.spec.enabled !== false,
         lease: lease ? leaseFromItem(lease) : undefined,
         stats: stats ? statsFromItem(stats, job.jobId) : undefined,
+        unhealthy: unhealthy ? unhealthyJobFromItem(unhealthy) : undefined,
         rateAnchorMs: anchors.get(job.jobId),
       };
     })

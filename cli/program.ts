@@ -94,8 +94,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     );
   jobs
     .command("list")
-    .description("every job: schedule, enabled, next fire, last status, failure rate, running")
-    .action(handle((ctx) => listCommand(ctx)));
+    .description("every job: schedule, enabled, next fire, last status, failure rate, health, running")
+    .option("--unhealthy", "only the unhealthy jobs, with why and the first command to run")
+    .action(handle((ctx, options: { unhealthy?: boolean }) => listCommand(ctx, options)));
   jobs
     .command("show")
     .description("one job: definition, lease holder, buffered fires, next fires, health, last runs")

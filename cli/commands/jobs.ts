@@ -4,6 +4,7 @@ import { formatIssues, JobValidationError } from "#core/errors.ts";
 import { type ApplyJobsReport, applyJobs, type JobChange } from "#core/jobs/apply-jobs.ts";
 import { JOB_DEFAULTS } from "#core/jobs/job-schema.ts";
 import { FAILURE_STATUSES } from "#core/runs/run-record.ts";
+import { firstCommandOf } from "#core/stats/job-health.ts";
 import { describeDuration, describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
@@ -158,11 +159,18 @@ function summarize(report: ApplyJobsReport): string {
   return `${parts.join(", ")}; ${rules} schedule rule${rules === 1 ? "" : "s"} changed`;
 }
 
-/** `jobs list`: one line per job — schedule, enabled, next fire, last status, failure rate, running. */
-export async function listCommand(ctx: CommandContext): Promise<ExitCode> {
+/**
+ * `jobs list`: one line per job — schedule, enabled, next fire, last status, failure rate, health,
+ * running. `--unhealthy` lists only the unhealthy jobs, with why and the first command to run.
+ */
+export async function listCommand(
+  ctx: CommandContext,
+  options: { unhealthy?: boolean } = {},
+): Promise<ExitCode> {
   const deployment = await ctx.connect();
   const nowMs = deployment.clock.now();
-  const states = await readJobStates(deployment);
+  const all = await readJobStates(deployment);
+  const states = options.unhealthy ? all.filter((state) => state.unhealthy) : all;
   const { out } = ctx;
   out.data({
     target: deployment.label,
@@ -177,12 +185,19 @@ export async function listCommand(ctx: CommandContext): Promise<ExitCode> {
       lastStatus: state.stats?.lastStatus ?? null,
       failureRate: state.stats?.failureRate ?? null,
       recentRuns: state.stats?.recentOutcomes.length ?? 0,
+      health: state.unhealthy ? "unhealthy" : "healthy",
+      unhealthySince: state.unhealthy?.since ?? null,
+      healthReasons: state.unhealthy?.reasons ?? [],
       runningRunId: runningHolder(state.lease, nowMs)?.holderRunId ?? null,
       pendingFires: state.lease?.pending?.count ?? 0,
     })),
   });
   if (states.length === 0) {
-    out.line(`No jobs on ${deployment.label}. Apply some: agentcron jobs apply -f jobs.json`);
+    out.line(
+      options.unhealthy && all.length > 0
+        ? `No unhealthy job on ${deployment.label} (${all.length} job${all.length === 1 ? "" : "s"}).`
+        : `No jobs on ${deployment.label}. Apply some: agentcron jobs apply -f jobs.json`,
+    );
     return EXIT.ok;
   }
   const rows = states.map((state) => [
@@ -192,6 +207,7 @@ export async function listCommand(ctx: CommandContext): Promise<ExitCode> {
     nextFireText(state, nowMs),
     state.stats?.lastStatus ? out.style.status(state.stats.lastStatus) : "-",
     failureRateText(state),
+    state.unhealthy ? out.style.red("unhealthy") : "ok",
     runningText(state, nowMs),
   ]);
   out.lines(
@@ -203,12 +219,26 @@ export async function listCommand(ctx: CommandContext): Promise<ExitCode> {
         { header: "NEXT FIRE" },
         { header: "LAST" },
         { header: "FAILURE RATE" },
+        { header: "HEALTH" },
         { header: "RUNNING" },
       ],
       rows,
       out.style,
     ),
   );
+  if (options.unhealthy) {
+    for (const state of states) {
+      const record = state.unhealthy;
+      if (!record) continue;
+      out.line("");
+      out.line(
+        `${out.style.bold(state.stored.jobId)} unhealthy since ${describeTime(record.since)} (${relativeTime(record.since, nowMs)})`,
+      );
+      for (const reason of record.reasons) out.line(`  - ${reason.message}`);
+      if (record.reasons.length === 0) out.line("  - recovering: its last runs must succeed twice in a row");
+      out.line(`  first: ${firstCommandOf(state.stored.jobId, record.reasons)}`);
+    }
+  }
   if (states.some((state) => state.issues.length > 0)) {
     out.line(
       out.style.red(
@@ -267,6 +297,8 @@ export async function showCommand(
     valid: state.issues.length === 0,
     issues: state.issues,
     enabled: state.enabled,
+    health: state.unhealthy ? "unhealthy" : "healthy",
+    unhealthy: state.unhealthy ?? null,
     lease: state.lease ?? null,
     holder: holder
       ? {
@@ -354,6 +386,17 @@ export async function showCommand(
   out.line("");
 
   out.line(style.bold("Health"));
+  const record = state.unhealthy;
+  if (record) {
+    out.line(
+      `  state                 ${style.red("unhealthy")} since ${describeTime(record.since)} (${relativeTime(record.since, nowMs)})`,
+    );
+    for (const reason of record.reasons) out.line(`    - ${reason.message}`);
+    if (record.reasons.length === 0) out.line("    - recovering: its last runs must succeed twice in a row");
+    out.line(`    first: ${firstCommandOf(state.stored.jobId, record.reasons)}`);
+  } else {
+    out.line("  state                 ok");
+  }
   if (!stats || stats.runsEnded === 0) {
     out.line("  no run has ended yet");
   } else {
