@@ -57,7 +57,7 @@ export class AgentcronAlarms extends Construct {
     super(scope, id);
     const action = new SnsAction(props.topic);
     const definitions = [
-      ...jobAlarms(props.stage),
+      ...fleetAlarms(props.stage),
       ...engineAlarms(props.stage),
       ...queueAlarms(props.fires, props.turns, props.turnTimeout),
       scheduleAlarm(props.stage, props.schedules ?? "rules"),
@@ -97,7 +97,7 @@ export const STAGE_FAILURE_PERCENT = 50;
  * The jobs as a fleet: how many are unhealthy (judged per job in the app), and the stage's share of
  * failed runs — only once enough runs ended for it to mean something.
  */
-function jobAlarms(stage: string): AlarmDefinition[] {
+function fleetAlarms(stage: string): AlarmDefinition[] {
   const failed = (statistic: string) =>
     agentcronMetric(stage, METRICS.failedRunRatio, { statistic, period: Duration.minutes(15) });
   return [
