@@ -1,5 +1,6 @@
-import { JOB_DEFAULTS } from "#core/jobs/job-schema.ts";
+import { DEFAULT_ALARM_SETTINGS } from "#core/jobs/job-schema.ts";
 import { isExpired } from "#core/leases/lease.ts";
+import { evaluateJobHealth, type HealthReason } from "#core/stats/job-health.ts";
 import type { JobState } from "../job-state.ts";
 
 /** How a job looks at a glance on the jobs page, worst first. */
@@ -15,8 +16,9 @@ export interface JobHealth {
 
 /**
  * A job's health from what the CLI already reads — validity, enabled, the lease, the stats — and
- * the job's own alarm thresholds: the same conditions its CloudWatch alarms watch, so the console
- * and the alarms agree.
+ * the job's health verdict (core/stats/job-health.ts: its stored record when it is unhealthy, else
+ * judged from its stats with its own thresholds), so the console, `jobs list` and the alarm topic
+ * agree.
  */
 export function jobHealth(state: JobState, nowMs: number): JobHealth {
   if (state.issues.length > 0) {
@@ -26,11 +28,7 @@ export function jobHealth(state: JobState, nowMs: number): JobHealth {
       reason: `invalid in this deployment: ${state.issues[0]?.path}: ${state.issues[0]?.message}`,
     };
   }
-  const alarms = state.job?.alarms;
   const stats = state.stats;
-  const threshold = alarms?.failureRateThreshold ?? JOB_DEFAULTS.failureRateThreshold;
-  const failureStreak = alarms?.consecutiveFailures ?? JOB_DEFAULTS.consecutiveFailures;
-  const skipStreak = alarms?.consecutiveSkips ?? JOB_DEFAULTS.consecutiveSkips;
   const lease = state.lease;
   if (lease?.holderRunId !== undefined && isExpired(lease, nowMs)) {
     return {
@@ -39,25 +37,26 @@ export function jobHealth(state: JobState, nowMs: number): JobHealth {
       reason: `run ${lease.holderRunId} holds the job past its lease (no heartbeat): the sweeper ends it and frees the job`,
     };
   }
-  if (stats && stats.consecutiveFailures >= failureStreak) {
-    return {
-      level: "bad",
-      label: "failing",
-      reason: `${stats.consecutiveFailures} runs failed in a row (alarm at ${failureStreak})`,
-    };
+  const reasons: readonly HealthReason[] = state.unhealthy
+    ? state.unhealthy.reasons
+    : stats
+      ? evaluateJobHealth(stats, state.job?.alarms ?? DEFAULT_ALARM_SETTINGS, "healthy").reasons
+      : [];
+  const worst = reasons[0];
+  if (worst) {
+    const label =
+      worst.code === "consecutive-skips"
+        ? "fires bounced"
+        : worst.code === "no-completed-run"
+          ? "not completing"
+          : "failing";
+    return { level: "bad", label, reason: reasons.map((reason) => reason.message).join("; ") };
   }
-  if (stats && stats.recentOutcomes.length > 0 && stats.failureRate >= threshold) {
-    return {
-      level: "bad",
-      label: "failing",
-      reason: `${Math.round(stats.failureRate * 100)}% of the last ${stats.recentOutcomes.length} runs failed (alarm at ${Math.round(threshold * 100)}%)`,
-    };
-  }
-  if (stats && stats.consecutiveSkips >= skipStreak) {
+  if (state.unhealthy) {
     return {
       level: "warn",
-      label: "fires bounced",
-      reason: `${stats.consecutiveSkips} fires in a row found the job busy and were skipped (alarm at ${skipStreak})`,
+      label: "recovering",
+      reason: "unhealthy until its last two runs succeed",
     };
   }
   if (!state.enabled) return { level: "idle", label: "paused", reason: "paused: it gets no fires" };

@@ -3,14 +3,46 @@ import { jobHealth } from "../../../cli/console/job-health.ts";
 import { jobStateOf, statsOf, T0 } from "./fixtures.ts";
 
 describe("a job's health at a glance", () => {
-  it("is failing when the failure rate reaches the job's alarm threshold, even if the last run passed", () => {
-    const state = jobStateOf({
+  it("is failing when the failure rate reaches the job's threshold over minRuns runs, even if the last run passed", () => {
+    const five = jobStateOf({
+      stats: statsOf({
+        recentOutcomes: ["failed", "succeeded", "failed", "failed", "succeeded"],
+        failureRate: 0.6,
+      }),
+    });
+    const four = jobStateOf({
       stats: statsOf({ recentOutcomes: ["failed", "succeeded", "failed", "succeeded"], failureRate: 0.5 }),
     });
-    expect(jobHealth(state, T0)).toMatchObject({
+    expect(jobHealth(five, T0)).toMatchObject({
       level: "bad",
       label: "failing",
-      reason: expect.stringContaining("50% of the last 4"),
+      reason: expect.stringContaining("3 of its last 5 runs failed (60%"),
+    });
+    // Fewer runs than minRuns (5): not yet a rate, like the alarm topic's verdict.
+    expect(jobHealth(four, T0).level).toBe("ok");
+  });
+
+  it("shows the stored verdict of an unhealthy job, and recovering until it is healthy again", () => {
+    const reason = {
+      code: "no-completed-run" as const,
+      message: "none of its last 5 runs completed (5 cancelled)",
+      firstCommand: "npx agentcron runs inbox",
+    };
+    const record = {
+      jobId: "inbox",
+      reasons: [reason],
+      since: T0,
+      updatedAt: T0,
+      basis: { runsEnded: 5, firesSkipped: 0 },
+    };
+    expect(jobHealth(jobStateOf({ unhealthy: record }), T0)).toMatchObject({
+      level: "bad",
+      label: "not completing",
+      reason: reason.message,
+    });
+    expect(jobHealth(jobStateOf({ unhealthy: { ...record, reasons: [] } }), T0)).toMatchObject({
+      level: "warn",
+      label: "recovering",
     });
   });
 
