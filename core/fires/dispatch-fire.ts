@@ -132,7 +132,9 @@ export async function dispatchFire(
     );
   }
   const lateByMs = nowMs - fireBase.scheduledAt;
-  if (message.source !== "buffered" && lateByMs > job.startDeadlineSeconds * 1000) {
+  // At the deadline itself is too late: the queued run's start deadline would be now, so no turn
+  // could begin it and the sweeper would end it not-started instead of the fire being missed.
+  if (message.source !== "buffered" && lateByMs >= job.startDeadlineSeconds * 1000) {
     return recordMissed(context, job, lateByMs);
   }
   return acquireOrApplyPolicy(context, job, stored.version, message);

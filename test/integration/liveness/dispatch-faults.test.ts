@@ -148,6 +148,21 @@ describe("late fires", () => {
     expect(await listRuns(env.store.table, job.jobId)).toEqual([]);
     expect(env.metrics.total("FiresMissed", job.jobId)).toBe(1);
   });
+
+  it("ends a fire that arrives exactly at its start deadline as missed, not as a run that cannot start", async () => {
+    // Prepare: found by the chaos simulation (seed 23): a 2-minute job delivered 2 minutes late.
+    const deadlineMs = 120_000;
+    const job = await storeJob(
+      env,
+      demoJob({ id: "at-deadline", schedule: "rate(2 minutes)", startDeadlineSeconds: deadlineMs / 1000 }),
+    );
+    const scheduledAt = env.clock.now() - deadlineMs;
+    // Act
+    const outcome = await dispatchFire(scheduledFire(job.jobId, scheduledAt), dispatchDepsOf(env));
+    // Assess
+    expect(outcome).toEqual({ kind: "missed", lateByMs: deadlineMs });
+    expect(await listRuns(env.store.table, job.jobId)).toEqual([]);
+  });
 });
 
 function withReceiveCount(event: ReturnType<typeof sqsEventOf>, receives: number) {
