@@ -1,0 +1,181 @@
+import { getLease } from "#adapters/dynamodb/reads.ts";
+import { demoHarness } from "#adapters/harnesses/demo.ts";
+import { turnTimeoutFor } from "#adapters/job-set-file.ts";
+import { createCatalog } from "#core/jobs/catalog.ts";
+import type { JobDefinition, OverlapPolicy } from "#core/jobs/job-schema.ts";
+import { validateJobSet } from "#core/jobs/job-set.ts";
+import { isHeld } from "#core/leases/lease.ts";
+import { startEmulators } from "./emulators.ts";
+import { DEFAULT_QUIRK_RATES, SimEventBridge } from "./eventbridge.ts";
+import { DEFAULT_FAULT_RATES, NO_FAULTS } from "./faults.ts";
+import { readFinalState } from "./final-state.ts";
+import { History } from "./history.ts";
+import { checkInvariants } from "./invariants.ts";
+import { createPrng } from "./prng.ts";
+import { backlogScenario, faultsScenario, type Scenario, type ScenarioName } from "./scenarios.ts";
+import { runUntilQuiet } from "./scheduler.ts";
+import { SimClock } from "./sim-clock.ts";
+import { InvocationTracker } from "./sim-function.ts";
+import { SimNetwork } from "./sim-network.ts";
+import { buildSimStack } from "./sim-stack.ts";
+import { simulateTimeAndRandomness } from "./simulated-globals.ts";
+import { type Summary, summarize } from "./summary.ts";
+
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly scenario: ScenarioName;
+  /** Scheduled fires, in all. */
+  readonly fires: number;
+  /** The turns event source mapping's maximum concurrency. */
+  readonly turnMaxConcurrency: number;
+  /** Inject faults into the application's requests (off: a baseline). */
+  readonly faults: boolean;
+  /** Print the engine's warnings and errors with simulated time. */
+  readonly verbose: boolean;
+}
+
+/** Simulated time starts here: a fixed instant, so a seed replays exactly. */
+export const SIM_START_MS = Date.UTC(2026, 10, 23, 0, 0, 0);
+
+/**
+ * One simulation: starts DynamoDB Local and fauxqs, builds the stack on simulated time, lets the
+ * scenario's schedules fire through the real handlers under the fault model until the engine is
+ * quiet, then reads the table and queues and checks every invariant over the history.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<Summary> {
+  const wallStartedAt = performance.now();
+  const emulators = await startEmulators();
+  const clock = new SimClock(SIM_START_MS);
+  const restoreGlobals = simulateTimeAndRandomness(clock, options.seed);
+  const history = new History();
+  const onUnhandled = (error: unknown) => history.crashed("unhandled rejection", clock.now(), error);
+  const onUncaught = (error: unknown) => history.crashed("uncaught exception", clock.now(), error);
+  process.on("unhandledRejection", onUnhandled);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const scenario = buildScenario(options);
+    const validated = validateJobSet(
+      { jobs: scenario.jobs },
+      { catalog: createCatalog([demoHarness], []), functionTimeoutSeconds: 900 },
+    );
+    if (!validated.ok) {
+      throw new Error(
+        `the scenario's jobs are invalid: ${validated.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      );
+    }
+    const jobs = validated.jobs;
+    const turnTimeoutSeconds = turnTimeoutFor(jobs);
+    const network = new SimNetwork(
+      clock,
+      createPrng(options.seed, "network-order"),
+      createPrng(options.seed, "faults"),
+      options.faults ? DEFAULT_FAULT_RATES : NO_FAULTS,
+    );
+    const tracker = new InvocationTracker();
+    const stack = await buildSimStack({
+      emulators,
+      clock,
+      network,
+      history,
+      tracker,
+      jobSpecs: scenario.jobs,
+      turnTimeoutSeconds,
+      turnMaxConcurrency: scenario.turnMaxConcurrency,
+      verbose: options.verbose,
+    });
+    const deadlineOf = new Map(jobs.map((job) => [job.id, job.startDeadlineSeconds * 1000]));
+    const eventBridge = new SimEventBridge({
+      clock,
+      sqs: stack.serviceSqs,
+      firesQueueUrl: stack.queues.firesQueueUrl,
+      schedules: scenario.schedules.map((schedule) => ({
+        ...schedule,
+        startDeadlineMs: deadlineOf.get(schedule.jobId) ?? 0,
+      })),
+      totalFires: scenario.totalFires,
+      quirks: DEFAULT_QUIRK_RATES,
+      random: createPrng(options.seed, "eventbridge"),
+      history,
+    });
+    const jobIds = jobs.map((job) => job.id);
+    eventBridge.start();
+    stack.startSweeper();
+    const longestDeadlineMs = Math.max(...deadlineOf.values());
+    const quiesced = await runUntilQuiet({
+      clock,
+      network,
+      tracker,
+      mappings: stack.mappings,
+      firesDone: () => eventBridge.done,
+      settled: async () => {
+        for (const jobId of jobIds) {
+          const lease = await getLease(stack.table, jobId);
+          if (lease && (isHeld(lease) || lease.pending)) return false;
+        }
+        return true;
+      },
+      // Long enough for a run that waited its whole start deadline, ran the longest turn, and whose
+      // message then came back after the turns queue's visibility timeout (6× the function's).
+      limitAfterLastFireMs: longestDeadlineMs + 7 * turnTimeoutSeconds * 1000 + 30 * 60_000,
+      onTimerError: (error) => history.crashed("timer callback threw", clock.now(), error),
+    });
+    stack.stopSweeper();
+
+    const state = await readFinalState(stack.table, jobIds, emulators.fauxqs, {
+      work: [stack.queueNames.fires, stack.queueNames.turns],
+      deadLetter: [stack.queueNames.firesDlq, stack.queueNames.turnsDlq],
+    });
+    const results = checkInvariants({
+      deliveries: [...history.deliveries.values()],
+      executions: history.executions,
+      lateRequests: network.lateRequests,
+      crashes: history.crashes,
+      overlapOf: new Map<string, OverlapPolicy>(jobs.map((job) => [job.id, job.overlap])),
+      quiesced,
+      state,
+    });
+    return summarize({
+      seed: options.seed,
+      scenario: options.scenario,
+      faults: options.faults,
+      jobs: jobs.length,
+      jobSet: jobs.map(describeJob),
+      turnMaxConcurrency: scenario.turnMaxConcurrency,
+      simulatedMs: clock.now() - SIM_START_MS,
+      wallMs: Math.round(performance.now() - wallStartedAt),
+      history,
+      network: network.counts,
+      fingerprint: network.fingerprint(),
+      timers: { ...clock.counts, leftAtEnd: clock.leftoverTimers() },
+      metrics: stack.metrics,
+      state,
+      results,
+    });
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    process.off("uncaughtException", onUncaught);
+    restoreGlobals();
+    await emulators.stop();
+  }
+}
+
+function describeJob(job: JobDefinition): string {
+  const options = job.agent.options as { delayMs?: number; failRate?: number };
+  return [
+    job.id,
+    job.schedule,
+    job.overlap,
+    `work ${Math.round((options.delayMs ?? 0) / 1000)}s`,
+    options.failRate ? `failRate ${options.failRate}` : "",
+    job.retryOnStall ? `retryOnStall ${job.retryOnStall}` : "",
+    `startDeadline ${job.startDeadlineSeconds}s`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function buildScenario(options: SimulationOptions): Scenario {
+  const random = createPrng(options.seed, "jobs");
+  const build = options.scenario === "backlog" ? backlogScenario : faultsScenario;
+  return build(random, SIM_START_MS, options.fires, options.turnMaxConcurrency);
+}
