@@ -25,7 +25,8 @@ export interface Emulators {
 /** Starts both emulators on free loopback ports. Call before time is simulated (startup waits on real time). */
 export async function startEmulators(): Promise<Emulators> {
   const [dynamodb, fauxqs] = await Promise.all([
-    startDynamoDbLocal(),
+    // A JVM starting on a busy 2-core machine can take well over the default 30 s.
+    startDynamoDbLocal({ startTimeoutMs: 120_000 }),
     findFreeLoopbackPort().then((port) => startFauxqs({ port, logger: false })),
   ]);
   const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;

@@ -13,10 +13,18 @@ export interface FaultRates {
   readonly throttled: number;
   /** Share sent and applied, then reported failed (half 500s, half time-outs). @default 0.05 */
   readonly ambiguous: number;
+  /**
+   * Share of the requests of dispatch and sweep invocations after which the invocation's process
+   * crashes (the request was applied; nothing after it happens). Off by default (`--crash-rate`).
+   */
+  readonly crash: number;
 }
 
-export const DEFAULT_FAULT_RATES: FaultRates = { throttled: 0.1, ambiguous: 0.05 };
-export const NO_FAULTS: FaultRates = { throttled: 0, ambiguous: 0 };
+export const DEFAULT_FAULT_RATES: FaultRates = { throttled: 0.1, ambiguous: 0.05, crash: 0 };
+export const NO_FAULTS: FaultRates = { throttled: 0, ambiguous: 0, crash: 0 };
+
+/** The functions a crash may hit: their work is all redone by a redelivery or the next sweep. */
+export const CRASHABLE_FUNCTIONS: ReadonlySet<string> = new Set(["dispatch", "sweep"]);
 
 /** One draw per application request: which fault it meets, if any. */
 export function drawFault(random: Prng, rates: FaultRates): FaultKind | undefined {

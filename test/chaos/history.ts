@@ -27,8 +27,12 @@ export interface HarnessExecution {
   errorClass?: string;
 }
 
+/** Why Lambda stopped an invocation: its timeout, or its process crashed (injected). */
+export type KillReason = "timeout" | "crash";
+
 export interface Kill {
   readonly fn: FunctionName;
+  readonly reason: KillReason;
   readonly label: string;
   readonly at: number;
   readonly startedAt: number;
@@ -64,8 +68,14 @@ export class History {
   }
 
   /** A killed invocation's harness stops with its process. */
-  killed(invocation: Invocation, at: number): void {
-    this.kills.push({ fn: invocation.fn, label: invocation.label, at, startedAt: invocation.startedAt });
+  killed(invocation: Invocation, reason: KillReason, at: number): void {
+    this.kills.push({
+      fn: invocation.fn,
+      reason,
+      label: invocation.label,
+      at,
+      startedAt: invocation.startedAt,
+    });
     for (const execution of this.executions) {
       if (execution.invocation === invocation && execution.endedAt === undefined) {
         execution.endedAt = at;

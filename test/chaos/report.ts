@@ -6,12 +6,13 @@ const SHOWN_PER_INVARIANT = 15;
 
 /** The command that replays a simulation. */
 export function reproduceCommand(
-  summary: Pick<Summary, "seed" | "scenario" | "faults" | "turnMaxConcurrency">,
+  summary: Pick<Summary, "seed" | "scenario" | "faults" | "crashRate" | "turnMaxConcurrency">,
   fires: number,
 ): string {
   const scenario = summary.scenario as ScenarioName;
   const extra = [
     summary.faults ? "" : " --no-faults",
+    summary.crashRate > 0 ? ` --crash-rate ${summary.crashRate}` : "",
     (scenario === "backlog" ? summary.turnMaxConcurrency !== 5 : summary.turnMaxConcurrency !== 20)
       ? ` --turn-concurrency ${summary.turnMaxConcurrency}`
       : "",
@@ -24,7 +25,7 @@ export function formatReport(summary: Summary, fires: number): string {
   const lines: string[] = [];
   const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
   lines.push(
-    `chaos: scenario ${summary.scenario}, seed ${summary.seed}, ${summary.jobs} jobs, turn concurrency ${summary.turnMaxConcurrency}${summary.faults ? "" : ", no faults"}`,
+    `chaos: scenario ${summary.scenario}, seed ${summary.seed}, ${summary.jobs} jobs, turn concurrency ${summary.turnMaxConcurrency}${summary.faults ? "" : ", no faults"}${summary.crashRate > 0 ? `, crash rate ${summary.crashRate}` : ""}`,
     ...(summary.jobSet.length <= 12 ? summary.jobSet.map((job) => `    ${job}`) : []),
     `  simulated ${minutes(summary.simulatedMs)} in ${(summary.wallMs / 1000).toFixed(1)} s of wall time; fingerprint ${summary.fingerprint}`,
     `  fires: ${summary.fires.scheduled} scheduled, ${summary.fires.deliveries} deliveries (${entries(summary.fires.quirks)})`,
@@ -34,7 +35,8 @@ export function formatReport(summary: Summary, fires: number): string {
     `  requests: ${summary.requests.application} by the handlers, ${summary.requests.services} by the simulated services, ${summary.requests.dropped} dropped (killed invocations)`,
     `  injected faults: ${entries(summary.injectedFaults)}`,
     `  engine: ${entries(summary.engine)}`,
-    `  invocations: ${entries(summary.invocations)}; threw: ${entries(summary.invocationsThatThrew)}; killed at timeout: ${entries(summary.kills) || "none"}`,
+    `  turn messages: ${summary.handoffs.sent} sent by the handlers, ${summary.handoffs.whileWaiting} of them for a run whose earlier message still waited in the queue`,
+    `  invocations: ${entries(summary.invocations)}; threw: ${entries(summary.invocationsThatThrew)}; killed: ${entries(summary.kills) || "none"}`,
     `  timers: ${summary.timers.set} set by invocations, ${summary.timers.discarded} discarded with killed invocations, ${summary.timers.firedAfterReturn} fired after their invocation returned, ${summary.timers.leftAtEnd} left at the end`,
     `  dead letters: ${summary.deadLetters}`,
     "invariants:",

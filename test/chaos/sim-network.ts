@@ -1,18 +1,24 @@
 import { createHash } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { drawFault, type FaultKind, type FaultRates, faultError } from "./faults.ts";
+import { CRASHABLE_FUNCTIONS, drawFault, type FaultKind, type FaultRates, faultError } from "./faults.ts";
 import { currentOrigin, describeOrigin, type Invocation, type Origin } from "./origin.ts";
 import type { Prng } from "./prng.ts";
 import type { SimClock } from "./sim-clock.ts";
 
 export type Service = "dynamodb" | "sqs";
 
-interface PendingRequest {
-  readonly seq: number;
+/** A request as it is released: what an observer of the network sees. */
+export interface ObservedRequest {
   readonly service: Service;
   readonly operation: string;
   readonly origin: Origin;
+  /** The command's input (`QueueUrl`, `MessageBody`, `TableName`...). */
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+interface PendingRequest extends ObservedRequest {
+  readonly seq: number;
   readonly send: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -35,6 +41,8 @@ export interface NetworkCounts {
   readonly faultsByOperation: Record<string, number>;
   /** Requests of killed invocations, never sent. */
   dropped: number;
+  /** Invocations whose process crashed after a request (`--crash-rate`). */
+  crashes: number;
 }
 
 /** The part of an SDK client's middleware stack used here (the SDK's own `add` is overloaded). */
@@ -70,6 +78,7 @@ export class SimNetwork {
     faults: { throttled: 0, "internal-error": 0, timeout: 0 },
     faultsByOperation: {},
     dropped: 0,
+    crashes: 0,
   };
   readonly lateRequests: LateRequest[] = [];
   /** Bumped whenever a request arrives; the scheduler uses it to see that work is still unfolding. */
@@ -82,12 +91,18 @@ export class SimNetwork {
     private readonly rates: FaultRates,
   ) {}
 
+  /** Sees each request as it is released, before it is sent (for figures the history needs). */
+  observer: (request: ObservedRequest) => void = () => {};
+  /** Crashes an invocation's process (wired to the invocation tracker). */
+  crash: (invocation: Invocation) => void = () => {};
+
   /** Routes every request of `client` through the simulated network. */
   attach(client: DynamoDBClient | SQSClient, service: Service): void {
     (client as unknown as InitializeStack).middlewareStack.add(
       (next, context) => (args) => {
         const operation = (context.commandName ?? "request").replace(/Command$/, "");
-        return this.request(service, operation, () => next(args));
+        const input = ((args as { input?: Record<string, unknown> }).input ?? {}) as Record<string, unknown>;
+        return this.request(service, operation, input, () => next(args));
       },
       { step: "initialize", priority: "normal", name: "chaosSimNetwork", override: true },
     );
@@ -113,6 +128,7 @@ export class SimNetwork {
     const index = Math.floor(this.order.next() * this.pending.length);
     const [request] = this.pending.splice(index, 1);
     if (!request) return;
+    this.observer(request);
     const application = request.origin.kind === "invocation";
     const fault = application ? drawFault(this.faultRandom, this.rates) : undefined;
     this.trace.update(
@@ -138,6 +154,18 @@ export class SimNetwork {
     } catch (error) {
       outcome = { ok: false, error };
     }
+    const origin = request.origin;
+    if (
+      origin.kind === "invocation" &&
+      this.rates.crash > 0 &&
+      CRASHABLE_FUNCTIONS.has(origin.fn) &&
+      this.faultRandom.chance(this.rates.crash)
+    ) {
+      // Applied, and the process dies before it hears back: the caller never resumes.
+      this.counts.crashes++;
+      this.crash(origin);
+      return;
+    }
     if (fault) {
       // Applied (or refused on its condition) by the emulator; the answer is lost on the way back.
       request.reject(faultError(fault, request.service, request.operation, this.faultRandom));
@@ -153,7 +181,12 @@ export class SimNetwork {
     return this.trace.copy().digest("hex").slice(0, 16);
   }
 
-  private request(service: Service, operation: string, send: () => Promise<unknown>): Promise<unknown> {
+  private request(
+    service: Service,
+    operation: string,
+    input: Record<string, unknown>,
+    send: () => Promise<unknown>,
+  ): Promise<unknown> {
     const origin = currentOrigin() ?? { kind: "service" as const, name: "unattributed" };
     if (origin.kind === "invocation" && origin.state === "killed") {
       this.counts.dropped++;
@@ -169,7 +202,7 @@ export class SimNetwork {
     }
     this.activity++;
     return new Promise((resolve, reject) => {
-      this.pending.push({ seq: this.seq++, service, operation, origin, send, resolve, reject });
+      this.pending.push({ seq: this.seq++, service, operation, origin, input, send, resolve, reject });
     });
   }
 }

@@ -61,8 +61,11 @@ export interface SimStack {
   readonly events: RunLifecycleEvent[];
   /** The SQS client of the simulated AWS services (EventBridge deliveries, event source mappings). */
   readonly serviceSqs: SQSClient;
-  /** Starts the sweeper's schedule: one invocation every simulated minute. */
-  startSweeper(): void;
+  /**
+   * Starts the sweeper's schedule: one invocation every simulated minute from `firstAt` (a rate
+   * rule's phase is set by when it was created, not by the jobs' minutes).
+   */
+  startSweeper(firstAt: number): void;
   stopSweeper(): void;
 }
 
@@ -196,9 +199,9 @@ export async function buildSimStack(options: {
     metrics,
     events,
     serviceSqs,
-    startSweeper() {
+    startSweeper(firstAt) {
       sweeping = true;
-      tick(clock.now() + DEPLOYED.sweepIntervalMs);
+      tick(firstAt);
     },
     stopSweeper() {
       sweeping = false;

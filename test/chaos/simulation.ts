@@ -9,6 +9,7 @@ import { startEmulators } from "./emulators.ts";
 import { DEFAULT_QUIRK_RATES, SimEventBridge } from "./eventbridge.ts";
 import { DEFAULT_FAULT_RATES, NO_FAULTS } from "./faults.ts";
 import { readFinalState } from "./final-state.ts";
+import { observeHandoffs } from "./handoff-observer.ts";
 import { History } from "./history.ts";
 import { checkInvariants } from "./invariants.ts";
 import { createPrng } from "./prng.ts";
@@ -30,6 +31,8 @@ export interface SimulationOptions {
   readonly turnMaxConcurrency: number;
   /** Inject faults into the application's requests (off: a baseline). */
   readonly faults: boolean;
+  /** Share of dispatch and sweep requests after which the invocation crashes (0: none). */
+  readonly crashRate: number;
   /** Print the engine's warnings and errors with simulated time. */
   readonly verbose: boolean;
 }
@@ -69,9 +72,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       clock,
       createPrng(options.seed, "network-order"),
       createPrng(options.seed, "faults"),
-      options.faults ? DEFAULT_FAULT_RATES : NO_FAULTS,
+      options.faults
+        ? { ...DEFAULT_FAULT_RATES, crash: options.crashRate }
+        : { ...NO_FAULTS, crash: options.crashRate },
     );
     const tracker = new InvocationTracker();
+    network.crash = (invocation) => tracker.kill(invocation, "crash");
     const stack = await buildSimStack({
       emulators,
       clock,
@@ -83,6 +89,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       turnMaxConcurrency: scenario.turnMaxConcurrency,
       verbose: options.verbose,
     });
+    const handoffs = observeHandoffs(
+      { queueUrl: stack.queues.turnsQueueUrl, queueName: stack.queueNames.turns },
+      emulators.fauxqs,
+    );
+    network.observer = handoffs.observe;
     const deadlineOf = new Map(jobs.map((job) => [job.id, job.startDeadlineSeconds * 1000]));
     const eventBridge = new SimEventBridge({
       clock,
@@ -99,7 +110,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
     });
     const jobIds = jobs.map((job) => job.id);
     eventBridge.start();
-    stack.startSweeper();
+    stack.startSweeper(SIM_START_MS + createPrng(options.seed, "sweep-phase").int(1, 60_000));
     const longestDeadlineMs = Math.max(...deadlineOf.values());
     const quiesced = await runUntilQuiet({
       clock,
@@ -138,6 +149,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       seed: options.seed,
       scenario: options.scenario,
       faults: options.faults,
+      crashRate: options.crashRate,
       jobs: jobs.length,
       jobSet: jobs.map(describeJob),
       turnMaxConcurrency: scenario.turnMaxConcurrency,
@@ -148,6 +160,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       fingerprint: network.fingerprint(),
       timers: { ...clock.counts, leftAtEnd: clock.leftoverTimers() },
       metrics: stack.metrics,
+      handoffs: handoffs.counts,
       state,
       results,
     });

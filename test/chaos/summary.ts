@@ -1,5 +1,6 @@
 import { METRICS } from "#core/metric-names.ts";
 import type { FinalState } from "./final-state.ts";
+import type { HandoffCounts } from "./handoff-observer.ts";
 import type { History } from "./history.ts";
 import type { InvariantResult } from "./invariants.ts";
 import type { TimerCounts } from "./sim-clock.ts";
@@ -11,6 +12,7 @@ export interface Summary {
   readonly seed: number;
   readonly scenario: string;
   readonly faults: boolean;
+  readonly crashRate: number;
   readonly jobs: number;
   /** Each job in one line: id, schedule, overlap policy, the demo harness's delay and fail rate. */
   readonly jobSet: readonly string[];
@@ -38,6 +40,8 @@ export interface Summary {
   readonly injectedFaults: Record<string, number>;
   readonly injectedFaultsByOperation: Record<string, number>;
   readonly engine: Record<string, number>;
+  /** Turn messages sent by the handlers, and those sent while the run's earlier one still waited. */
+  readonly handoffs: HandoffCounts;
   readonly invocations: Record<string, number>;
   readonly invocationsThatThrew: Record<string, number>;
   readonly kills: Record<string, number>;
@@ -55,6 +59,7 @@ export function summarize(input: {
   seed: number;
   scenario: string;
   faults: boolean;
+  crashRate: number;
   jobs: number;
   jobSet: readonly string[];
   turnMaxConcurrency: number;
@@ -65,6 +70,7 @@ export function summarize(input: {
   fingerprint: string;
   timers: TimerCounts & { leftAtEnd: number };
   metrics: CountingMetrics;
+  handoffs: HandoffCounts;
   state: FinalState;
   results: readonly InvariantResult[];
 }): Summary {
@@ -74,6 +80,7 @@ export function summarize(input: {
     seed: input.seed,
     scenario: input.scenario,
     faults: input.faults,
+    crashRate: input.crashRate,
     jobs: input.jobs,
     jobSet: input.jobSet,
     turnMaxConcurrency: input.turnMaxConcurrency,
@@ -99,7 +106,7 @@ export function summarize(input: {
       dropped: input.network.dropped,
       byOperation: sorted(input.network.byOperation),
     },
-    injectedFaults: { ...input.network.faults },
+    injectedFaults: { ...input.network.faults, crash: input.network.crashes },
     injectedFaultsByOperation: sorted(input.network.faultsByOperation),
     engine: {
       transientRetries: metrics.total(METRICS.transientRetries),
@@ -109,9 +116,10 @@ export function summarize(input: {
       duplicateFires: metrics.total(METRICS.firesDuplicate),
       poisonMessages: metrics.total(METRICS.poisonMessages),
     },
+    handoffs: { ...input.handoffs },
     invocations: { ...history.invocations },
     invocationsThatThrew: { ...history.threw },
-    kills: countBy(history.kills, (kill) => kill.fn),
+    kills: countBy(history.kills, (kill) => `${kill.fn} ${kill.reason}`),
     timers: input.timers,
     deadLetters: state.deadLetters.length,
     invariants: Object.fromEntries(input.results.map((result) => [result.id, result.violations.length])),

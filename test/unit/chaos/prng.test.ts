@@ -30,7 +30,7 @@ describe("drawFault", () => {
     const random = createPrng(42, "faults");
     const counts = { throttled: 0, "internal-error": 0, timeout: 0, none: 0 };
     for (let index = 0; index < 20_000; index++)
-      counts[drawFault(random, { throttled: 0.1, ambiguous: 0.05 }) ?? "none"]++;
+      counts[drawFault(random, { throttled: 0.1, ambiguous: 0.05, crash: 0 }) ?? "none"]++;
 
     expect(counts.throttled / 20_000).toBeCloseTo(0.1, 1);
     expect((counts["internal-error"] + counts.timeout) / 20_000).toBeCloseTo(0.05, 1);
@@ -41,6 +41,6 @@ describe("drawFault", () => {
   it("draws nothing at zero rates", () => {
     const random = createPrng(1, "faults");
     for (let index = 0; index < 100; index++)
-      expect(drawFault(random, { throttled: 0, ambiguous: 0 })).toBeUndefined();
+      expect(drawFault(random, { throttled: 0, ambiguous: 0, crash: 0 })).toBeUndefined();
   });
 });
