@@ -1,11 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// Four tiers, each with its own folder and npm script (see README "Tests"):
+// Five tiers, each with its own folder and npm script (see README "Tests"):
 // - unit:        pure logic, no network, no child processes;
 // - infra:       CDK Template assertions and the EventBridge reconciler against an SDK client mock;
 // - integration: the real DynamoDB Local + SQS emulator (started by test/support/global-setup.ts)
 //                and real processes/servers on loopback;
-// - e2e:         the `agentcron` CLI as a child process against the embedded local runtime.
+// - e2e:         the `agentcron` CLI as a child process against the embedded local runtime;
+// - chaos:       the seeded fault-injection simulation (`npm run chaos`) for a fixed set of seeds.
 export default defineConfig({
   test: {
     projects: [
@@ -64,6 +65,17 @@ export default defineConfig({
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
           fileParallelism: true,
           maxWorkers: 3,
+        },
+      },
+      {
+        test: {
+          name: "chaos",
+          sequence: { groupOrder: 4 },
+          include: ["test/chaos/**/*.test.ts"],
+          environment: "node",
+          // Each simulation is its own process (DynamoDB Local, fauxqs, the handlers on simulated
+          // time) and takes minutes on a busy 2-core machine; see RELIABILITY.md.
+          testTimeout: 1_200_000,
         },
       },
     ],

@@ -17,6 +17,8 @@ export const TEST_STEPS: readonly TestStep[] = [
   { name: "infra", script: "test:infra" },
   { name: "integration", script: "test:integration" },
   { name: "e2e", script: "test:e2e" },
+  // Last: the seeded fault simulation (RELIABILITY.md) takes minutes; the quicker tiers report first.
+  { name: "chaos", script: "test:chaos" },
 ];
 
 export type StepOutcome = "passed" | "failed" | "not run";

@@ -1,4 +1,4 @@
-// `npm test`: runs every step (typecheck, lint, the four tiers) even when one fails, prints a
+// `npm test`: runs every step (typecheck, lint, the five tiers) even when one fails, prints a
 // summary table, and exits non-zero if any step failed. `npm test -- unit e2e` runs only those.
 import { spawn } from "node:child_process";
 import {

@@ -90,7 +90,7 @@ describe("npm test's step runner", () => {
     expect(selectSteps([])).toEqual(TEST_STEPS);
     expect(() => selectSteps(["units"])).toThrow(UnknownTestStepError);
     expect(() => selectSteps(["units"])).toThrow(
-      "unknown test step: units; the steps are: typecheck, lint, unit, infra, integration, e2e",
+      "unknown test step: units; the steps are: typecheck, lint, unit, infra, integration, e2e, chaos",
     );
   });
 });
