@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CI_RUNS, REPLAY_RUN } from "./ci-runs.ts";
+import { oneLineSummary } from "./report.ts";
 import { replayableView, type Summary } from "./summary.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -65,6 +66,7 @@ describe.sequential("the fault-injection simulation (npm run chaos)", () => {
 
       expect(result.summary, describeFailure(run, result)).toBeDefined();
       const summary = result.summary as Summary;
+      console.info(oneLineSummary(summary));
       expect(summary.violations, describeFailure(run, result)).toEqual({});
       expect(result.exitCode, describeFailure(run, result)).toBe(0);
       expect(Object.values(summary.invariants).every((count) => count === 0)).toBe(true);

@@ -10,4 +10,4 @@ export const CI_RUNS = [
 ] as const;
 
 /** A short simulation run twice: the same seed must give the same summary. */
-export const REPLAY_RUN = { scenario: "faults", seed: 7, fires: 120 } as const;
+export const REPLAY_RUN = { scenario: "faults", seed: 7, fires: 80 } as const;

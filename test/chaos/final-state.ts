@@ -2,7 +2,7 @@ import type { FauxqsServer } from "fauxqs";
 import { getLease, listFires, listRuns } from "#adapters/dynamodb/reads.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
 import { REJECTION_ATTRIBUTES } from "#adapters/sqs/dead-letters.ts";
-import type { LeaseState } from "#core/leases/lease.ts";
+import { isHeld, type LeaseState } from "#core/leases/lease.ts";
 import type { FireRecord, RunRecord } from "#core/runs/run-record.ts";
 
 /** A message in a dead-letter queue, with the reason agentcron attached (if it did). */
@@ -20,6 +20,15 @@ export interface FinalState {
   readonly deadLetters: readonly DeadLetter[];
   /** Messages still on the work queues (waiting, delayed or in flight), by queue. */
   readonly workQueueDepth: Readonly<Record<string, number>>;
+}
+
+/** Whether every job's lease is free with nothing pending: the engine has nothing left to do. */
+export async function leasesSettled(table: TableContext, jobIds: readonly string[]): Promise<boolean> {
+  for (const jobId of jobIds) {
+    const lease = await getLease(table, jobId);
+    if (lease && (isHeld(lease) || lease.pending)) return false;
+  }
+  return true;
 }
 
 /** No real job has this many records; the reads just have to be complete. */

@@ -65,3 +65,17 @@ function entries(record: Record<string, number>): string {
     .map(([key, value]) => `${key} ${value}`)
     .join(", ");
 }
+
+/** The summary in one line, for CI logs. */
+export function oneLineSummary(summary: Summary): string {
+  const violations = Object.values(summary.invariants).reduce((sum, count) => sum + count, 0);
+  return [
+    `chaos ${summary.scenario} seed ${summary.seed}: ${summary.fires.scheduled} fires (${entries(summary.fires.outcomes)})`,
+    `runs ${entries(summary.runs.byStatus)}`,
+    `faults ${entries(summary.injectedFaults)}`,
+    `retries ${summary.engine.transientRetries}, re-handoffs ${summary.engine.handoffsResent}`,
+    `${violations} violations`,
+    `simulated ${(summary.simulatedMs / 60_000).toFixed(0)} min in ${(summary.wallMs / 1000).toFixed(0)} s`,
+    `fingerprint ${summary.fingerprint}`,
+  ].join("; ");
+}

@@ -1,19 +1,14 @@
-import { getLease } from "#adapters/dynamodb/reads.ts";
-import { demoHarness } from "#adapters/harnesses/demo.ts";
-import { turnTimeoutFor } from "#adapters/job-set-file.ts";
-import { createCatalog } from "#core/jobs/catalog.ts";
-import type { JobDefinition, OverlapPolicy } from "#core/jobs/job-schema.ts";
-import { validateJobSet } from "#core/jobs/job-set.ts";
-import { isHeld } from "#core/leases/lease.ts";
+import type { OverlapPolicy } from "#core/jobs/job-schema.ts";
 import { startEmulators } from "./emulators.ts";
 import { DEFAULT_QUIRK_RATES, SimEventBridge } from "./eventbridge.ts";
 import { DEFAULT_FAULT_RATES, NO_FAULTS } from "./faults.ts";
-import { readFinalState } from "./final-state.ts";
+import { leasesSettled, readFinalState } from "./final-state.ts";
 import { observeHandoffs } from "./handoff-observer.ts";
 import { History } from "./history.ts";
 import { checkInvariants } from "./invariants.ts";
+import { describeJob, prepareScenario } from "./prepared-scenario.ts";
 import { createPrng } from "./prng.ts";
-import { backlogScenario, faultsScenario, type Scenario, type ScenarioName } from "./scenarios.ts";
+import type { ScenarioName } from "./scenarios.ts";
 import { runUntilQuiet } from "./scheduler.ts";
 import { SimClock } from "./sim-clock.ts";
 import { InvocationTracker } from "./sim-function.ts";
@@ -56,18 +51,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
   process.on("unhandledRejection", onUnhandled);
   process.on("uncaughtException", onUncaught);
   try {
-    const scenario = buildScenario(options);
-    const validated = validateJobSet(
-      { jobs: scenario.jobs },
-      { catalog: createCatalog([demoHarness], []), functionTimeoutSeconds: 900 },
-    );
-    if (!validated.ok) {
-      throw new Error(
-        `the scenario's jobs are invalid: ${validated.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      );
-    }
-    const jobs = validated.jobs;
-    const turnTimeoutSeconds = turnTimeoutFor(jobs);
+    const { scenario, jobs, turnTimeoutSeconds } = prepareScenario({ ...options, startMs: SIM_START_MS });
     const network = new SimNetwork(
       clock,
       createPrng(options.seed, "network-order"),
@@ -118,13 +102,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       tracker,
       mappings: stack.mappings,
       firesDone: () => eventBridge.done,
-      settled: async () => {
-        for (const jobId of jobIds) {
-          const lease = await getLease(stack.table, jobId);
-          if (lease && (isHeld(lease) || lease.pending)) return false;
-        }
-        return true;
-      },
+      settled: () => leasesSettled(stack.table, jobIds),
       // Long enough for a run that waited its whole start deadline, ran the longest turn, and whose
       // message then came back after the turns queue's visibility timeout (6× the function's).
       limitAfterLastFireMs: longestDeadlineMs + 7 * turnTimeoutSeconds * 1000 + 30 * 60_000,
@@ -170,25 +148,4 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
     restoreGlobals();
     await emulators.stop();
   }
-}
-
-function describeJob(job: JobDefinition): string {
-  const options = job.agent.options as { delayMs?: number; failRate?: number };
-  return [
-    job.id,
-    job.schedule,
-    job.overlap,
-    `work ${Math.round((options.delayMs ?? 0) / 1000)}s`,
-    options.failRate ? `failRate ${options.failRate}` : "",
-    job.retryOnStall ? `retryOnStall ${job.retryOnStall}` : "",
-    `startDeadline ${job.startDeadlineSeconds}s`,
-  ]
-    .filter(Boolean)
-    .join(" · ");
-}
-
-function buildScenario(options: SimulationOptions): Scenario {
-  const random = createPrng(options.seed, "jobs");
-  const build = options.scenario === "backlog" ? backlogScenario : faultsScenario;
-  return build(random, SIM_START_MS, options.fires, options.turnMaxConcurrency);
 }

@@ -1,7 +1,7 @@
 import { METRICS } from "#core/metric-names.ts";
 import type { FinalState } from "./final-state.ts";
 import type { HandoffCounts } from "./handoff-observer.ts";
-import type { History } from "./history.ts";
+import type { FireDelivery, History } from "./history.ts";
 import type { InvariantResult } from "./invariants.ts";
 import type { TimerCounts } from "./sim-clock.ts";
 import type { NetworkCounts } from "./sim-network.ts";
@@ -24,6 +24,8 @@ export interface Summary {
     readonly deliveries: number;
     readonly quirks: Record<string, number>;
     readonly outcomes: Record<string, number>;
+    /** The outcomes of the fires delivered on time, duplicated, delayed, and past their deadline. */
+    readonly outcomesByDelivery: Record<string, Record<string, number>>;
   };
   readonly runs: {
     readonly total: number;
@@ -94,6 +96,7 @@ export function summarize(input: {
         state.fires.filter((fire) => fire.source === "schedule"),
         (fire) => fire.outcome,
       ),
+      outcomesByDelivery: outcomesByDelivery(deliveries, state),
     },
     runs: {
       total: state.runs.length,
@@ -136,6 +139,25 @@ export function summarize(input: {
 export function replayableView(summary: Summary): Omit<Summary, "wallMs"> {
   const { wallMs: _wallMs, ...rest } = summary;
   return rest;
+}
+
+function outcomesByDelivery(deliveries: readonly FireDelivery[], state: FinalState) {
+  const outcomeOf = new Map(state.fires.map((fire) => [fire.fireKey, fire.outcome]));
+  const byQuirk: Record<string, Record<string, number>> = {};
+  for (const [quirk, ofQuirk] of Object.entries(groupBy(deliveries, (delivery) => delivery.quirk))) {
+    byQuirk[quirk] = countBy(ofQuirk, (delivery) => outcomeOf.get(delivery.fireKey) ?? "none");
+  }
+  return byQuirk;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Record<string, T[]> {
+  const groups: Record<string, T[]> = {};
+  for (const item of items) {
+    const group = groups[key(item)];
+    if (group) group.push(item);
+    else groups[key(item)] = [item];
+  }
+  return groups;
 }
 
 function sorted(record: Record<string, number>): Record<string, number> {
