@@ -4,8 +4,12 @@ import type { ObservedRequest } from "./sim-network.ts";
 /** Turn messages the application sent, and how many of them doubled one still waiting in the queue. */
 export interface HandoffCounts {
   sent: number;
-  /** Sent for a run whose earlier turn message was still waiting (not yet received) on the turns queue. */
-  whileWaiting: number;
+  /**
+   * Sent for a run whose earlier turn message was still waiting (not yet received) on the turns
+   * queue, by the function that sent it: dispatch (a retry after an answer was lost) or the sweeper
+   * (a re-handoff).
+   */
+  whileWaiting: Record<string, number>;
 }
 
 /**
@@ -16,7 +20,7 @@ export function observeHandoffs(
   turns: { queueUrl: string; queueName: string },
   fauxqs: FauxqsServer,
 ): { counts: HandoffCounts; observe: (request: ObservedRequest) => void } {
-  const counts: HandoffCounts = { sent: 0, whileWaiting: 0 };
+  const counts: HandoffCounts = { sent: 0, whileWaiting: {} };
   return {
     counts,
     observe(request) {
@@ -26,8 +30,10 @@ export function observeHandoffs(
       const runId = runIdOf(request.input.MessageBody);
       const waiting = fauxqs.inspectQueue(turns.queueName)?.messages;
       if (!runId || !waiting) return;
-      if ([...waiting.ready, ...waiting.delayed].some((message) => runIdOf(message.body) === runId))
-        counts.whileWaiting++;
+      if ([...waiting.ready, ...waiting.delayed].some((message) => runIdOf(message.body) === runId)) {
+        const fn = request.origin.fn;
+        counts.whileWaiting[fn] = (counts.whileWaiting[fn] ?? 0) + 1;
+      }
     },
   };
 }

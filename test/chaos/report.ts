@@ -35,7 +35,7 @@ export function formatReport(summary: Summary, fires: number): string {
     `  requests: ${summary.requests.application} by the handlers, ${summary.requests.services} by the simulated services, ${summary.requests.dropped} dropped (killed invocations)`,
     `  injected faults: ${entries(summary.injectedFaults)}`,
     `  engine: ${entries(summary.engine)}`,
-    `  turn messages: ${summary.handoffs.sent} sent by the handlers, ${summary.handoffs.whileWaiting} of them for a run whose earlier message still waited in the queue`,
+    `  turn messages: ${summary.handoffs.sent} sent by the handlers; for a run whose earlier message still waited in the queue: ${entries(summary.handoffs.whileWaiting) || "none"}`,
     `  invocations: ${entries(summary.invocations)}; threw: ${entries(summary.invocationsThatThrew)}; killed: ${entries(summary.kills) || "none"}`,
     `  timers: ${summary.timers.set} set by invocations, ${summary.timers.discarded} discarded with killed invocations, ${summary.timers.firedAfterReturn} fired after their invocation returned, ${summary.timers.leftAtEnd} left at the end`,
     `  dead letters: ${summary.deadLetters}`,

@@ -91,7 +91,7 @@ export class SimNetwork {
     private readonly rates: FaultRates,
   ) {}
 
-  /** Sees each request as it is released, before it is sent (for figures the history needs). */
+  /** Sees each request that reaches the emulator, before it is sent (for figures the history needs). */
   observer: (request: ObservedRequest) => void = () => {};
   /** Crashes an invocation's process (wired to the invocation tracker). */
   crash: (invocation: Invocation) => void = () => {};
@@ -128,7 +128,6 @@ export class SimNetwork {
     const index = Math.floor(this.order.next() * this.pending.length);
     const [request] = this.pending.splice(index, 1);
     if (!request) return;
-    this.observer(request);
     const application = request.origin.kind === "invocation";
     const fault = application ? drawFault(this.faultRandom, this.rates) : undefined;
     this.trace.update(
@@ -148,6 +147,7 @@ export class SimNetwork {
       request.reject(faultError(fault, request.service, request.operation, this.faultRandom));
       return;
     }
+    this.observer(request);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await request.send() };

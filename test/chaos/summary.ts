@@ -119,7 +119,7 @@ export function summarize(input: {
       duplicateFires: metrics.total(METRICS.firesDuplicate),
       poisonMessages: metrics.total(METRICS.poisonMessages),
     },
-    handoffs: { ...input.handoffs },
+    handoffs: { sent: input.handoffs.sent, whileWaiting: sorted(input.handoffs.whileWaiting) },
     invocations: { ...history.invocations },
     invocationsThatThrew: { ...history.threw },
     kills: countBy(history.kills, (kill) => `${kill.fn} ${kill.reason}`),
