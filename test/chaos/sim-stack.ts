@@ -1,4 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
@@ -116,14 +115,11 @@ export async function buildSimStack(options: {
       serviceName: "agentcron-chaos",
     },
     {
-      clients: {
-        ...application,
-        // Lifecycle events are recorded in memory (no bus), so no EventBridge request is made.
-        eventbridge: new EventBridgeClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1" }),
-      },
+      clients: application,
       clock,
       registry,
       metrics,
+      // Lifecycle events are recorded in memory: the simulation has no EventBridge bus.
       events: { publish: async (published) => void events.push(...published) },
       log: simLogger(clock, options.verbose),
       secrets: createSecretResolver({ env: {} }),
