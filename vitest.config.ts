@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Five tiers, each with its own folder and npm script (see README "Tests"):
-// - unit:        pure logic, no network, no child processes;
+// - unit:        pure logic, no network, no child processes (but the validator fuzz batch, run in
+//                one so that an input aborting V8 is counted rather than killing the runner);
 // - infra:       CDK Template assertions and the EventBridge reconciler against an SDK client mock;
 // - integration: the real DynamoDB Local + SQS emulator (started by test/support/global-setup.ts)
 //                and real processes/servers on loopback;

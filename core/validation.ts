@@ -11,11 +11,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
-/** Joins a base path and a relative one: `jobs[2]` + `agent.model` → `jobs[2].agent.model`. */
+/**
+ * The path of a problem with the input as a whole (a body that is not an object, a job that is a
+ * string): never an empty path, which a reader cannot tell from a missing one.
+ */
+export const ROOT_PATH = "(root)";
+
+/**
+ * Joins a base path and a relative one: `jobs[2]` + `agent.model` → `jobs[2].agent.model`,
+ * `jobs[2]` + `(root)` → `jobs[2]`. Returns {@link ROOT_PATH} when both are empty.
+ */
 export function joinPath(base: string, relative: string): string {
-  if (!base) return relative;
-  if (!relative) return base;
-  return relative.startsWith("[") ? `${base}${relative}` : `${base}.${relative}`;
+  const from = base === ROOT_PATH ? "" : base;
+  const rest = relative === ROOT_PATH ? "" : relative;
+  if (!from) return rest || ROOT_PATH;
+  if (!rest) return from;
+  return rest.startsWith("[") ? `${from}${rest}` : `${from}.${rest}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from "../errors.ts";
+import { joinPath, ROOT_PATH } from "../validation.ts";
 import { simultaneousFiresWarning } from "./fire-concurrency.ts";
 import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
 
@@ -28,9 +29,15 @@ export function validateJobSet(
 ): JobSetValidationResult {
   const list = Array.isArray(input) ? input : (input as { jobs?: unknown } | null)?.jobs;
   if (!Array.isArray(list)) {
+    const isObject = typeof input === "object" && input !== null;
     return {
       ok: false,
-      issues: [{ path: "jobs", message: 'expected {"jobs": [ ... ]} or an array of job definitions' }],
+      issues: [
+        {
+          path: isObject ? "jobs" : ROOT_PATH,
+          message: `expected {"jobs": [ ... ]} or an array of job definitions, got ${describeJson(isObject ? (input as { jobs?: unknown }).jobs : input)}`,
+        },
+      ],
     };
   }
   const issues: ValidationIssue[] = [];
@@ -39,7 +46,10 @@ export function validateJobSet(
   list.forEach((spec, index) => {
     const result = validateJob(spec, context);
     if (result.ok) jobs.push(result.job);
-    else issues.push(...result.issues.map((issue) => ({ ...issue, path: `jobs[${index}].${issue.path}` })));
+    else
+      issues.push(
+        ...result.issues.map((issue) => ({ ...issue, path: joinPath(`jobs[${index}]`, issue.path) })),
+      );
     const id = (spec as { id?: unknown } | null)?.id;
     if (typeof id !== "string") return;
     const first = firstIndexById.get(id);
@@ -52,4 +62,12 @@ export function validateJobSet(
       ? simultaneousFiresWarning(jobs, options.turnConcurrency)
       : undefined;
   return { ok: true, specs: list as Record<string, unknown>[], jobs, warnings: crowded ? [crowded] : [] };
+}
+
+/** `null`, `a string`, `an array`, ...: what was found where a list was expected. */
+function describeJson(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

@@ -60,6 +60,12 @@ const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SE
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 const FIELD_ORDER = "minutes hours day-of-month month day-of-week year";
 
+/**
+ * EventBridge (PutRule and CreateSchedule alike) refuses a ScheduleExpression longer than 256
+ * characters. Refusing it here first also bounds every regular expression below to short input.
+ */
+export const SCHEDULE_EXPRESSION_MAX_LENGTH = 256;
+
 interface FieldSpec {
   readonly position: number;
   readonly name: CronFieldName;
@@ -102,6 +108,25 @@ type Fail = (reason: string) => never;
  *   names the problem, the cron field at fault (also in `error.field`) and the fix.
  */
 export function parseScheduleExpression(text: string): ScheduleExpression {
+  return parseExpression(text, { hints: true });
+}
+
+interface ParseOptions {
+  /**
+   * Whether a rejection may suggest a corrected expression. A suggestion is checked by parsing it
+   * with hints off, so a hint never parses a hint: without that, "(0 12 * * ? *)" suggested
+   * "cron((0 12 * * ? *))", whose rejection suggested "cron(cron((...)))", and so on until V8
+   * aborted the process (issue 8, cause 9).
+   */
+  readonly hints: boolean;
+}
+
+function parseExpression(text: string, options: ParseOptions): ScheduleExpression {
+  if (text.length > SCHEDULE_EXPRESSION_MAX_LENGTH) {
+    throw new ScheduleExpressionError(
+      `schedule is ${text.length} characters long; EventBridge accepts at most ${SCHEDULE_EXPRESSION_MAX_LENGTH}, e.g. cron(0 12 * * ? *)`,
+    );
+  }
   const trimmed = text.trim();
   if (trimmed === "") {
     throw new ScheduleExpressionError(
@@ -109,25 +134,36 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
     );
   }
   const wrapped = /^(cron|rate)\s*\(([^()]*)\)$/i.exec(trimmed);
-  if (!wrapped) throw notWrappedError(trimmed);
+  if (!wrapped) throw notWrappedError(trimmed, options);
   const [, kind = "", body = ""] = wrapped;
-  return kind.toLowerCase() === "cron" ? parseCron(body) : parseRate(body);
+  return kind.toLowerCase() === "cron" ? parseCron(body, options) : parseRate(body);
 }
 
-function notWrappedError(text: string): ScheduleExpressionError {
+function notWrappedError(text: string, options: ParseOptions): ScheduleExpressionError {
   const opened = /^(cron|rate)\s*\(/i.exec(text);
   if (opened && !text.endsWith(")")) {
     return new ScheduleExpressionError(
       `${opened[1]?.toLowerCase()}(...) is missing its closing ")": "${text}"`,
     );
   }
-  return new ScheduleExpressionError(
-    `schedule must be written cron(...) or rate(...), got "${text}"${bareHint(text)}`,
-  );
+  if (opened) {
+    return new ScheduleExpressionError(
+      `${opened[1]?.toLowerCase()}(...) holds plain fields; remove the parentheses inside it: "${text}", e.g. cron(0 12 * * ? *)`,
+    );
+  }
+  const hint = options.hints ? bareHint(text) : "";
+  return new ScheduleExpressionError(`schedule must be written cron(...) or rate(...), got "${text}"${hint}`);
 }
 
 /** Recognizes the usual unwrapped forms (a unix cron line, six bare fields, "5 minutes") and suggests the wrapped one. */
 function bareHint(text: string): string {
+  // "(0 12 * * ? *)": the parentheses are there, the word before them is not.
+  const parenthesized = /^\(([^()]*)\)$/.exec(text)?.[1];
+  const named =
+    parenthesized === undefined
+      ? undefined
+      : (validExpression(`cron(${parenthesized})`) ?? validExpression(`rate(${parenthesized})`));
+  if (named) return ` — write it as ${named}`;
   const words = text.split(/\s+/);
   const unixSuggestion = words.length === 5 ? suggestFromUnixCron(words) : undefined;
   if (unixSuggestion) return ` — wrap a cron expression as ${unixSuggestion}`;
@@ -158,9 +194,10 @@ function suggestFromUnixCron(words: string[]): string | undefined {
   );
 }
 
+/** The normalized form of a suggested expression, or undefined when the suggestion is not valid either. */
 function validExpression(candidate: string): string | undefined {
   try {
-    return parseScheduleExpression(candidate).expression;
+    return parseExpression(candidate, { hints: false }).expression;
   } catch {
     return undefined;
   }
@@ -204,9 +241,9 @@ function parseRate(body: string): ScheduleExpression {
   };
 }
 
-function parseCron(body: string): ScheduleExpression {
+function parseCron(body: string, options: ParseOptions): ScheduleExpression {
   const words = body.trim().toUpperCase().split(/\s+/).filter(Boolean);
-  if (words.length !== 6) throw fieldCountError(words);
+  if (words.length !== 6) throw fieldCountError(words, options);
   const [minutes = "", hours = "", dayOfMonth = "", month = "", dayOfWeek = "", year = ""] = words;
   const fields: CronFields = {
     minutes: parseNumberField(minutes, MINUTES),
@@ -220,10 +257,10 @@ function parseCron(body: string): ScheduleExpression {
   return { kind: "cron", expression: `cron(${words.join(" ")})`, fields };
 }
 
-function fieldCountError(words: string[]): ScheduleExpressionError {
+function fieldCountError(words: string[], options: ParseOptions): ScheduleExpressionError {
   const got = `cron(...) needs 6 fields (${FIELD_ORDER}), got ${words.length}`;
   if (words.length === 5) {
-    const unix = suggestFromUnixCron(words);
+    const unix = options.hints ? suggestFromUnixCron(words) : undefined;
     const unixHint =
       unix && !validExpression(`cron(${words.join(" ")} *)`) ? ` (as a unix cron line: ${unix})` : "";
     return new ScheduleExpressionError(

@@ -138,6 +138,22 @@ describe("job set", () => {
     expect(result.issues[1]?.message).toBe('duplicate id "triage" (also jobs[0].id)');
   });
 
+  it("gives a job that is not an object the path of the job itself, with no trailing dot", () => {
+    const result = validateJobSet({ jobs: [minimal, "triage", null] }, context);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((issue) => issue.path)).toEqual(["jobs[1]", "jobs[2]"]);
+  });
+
+  it("gives problems with a whole input the path (root)", () => {
+    const job = validateJob("triage", context);
+    const set = validateJobSet(42, context);
+    expect(job.ok || job.issues.map((issue) => issue.path)).toEqual(["(root)"]);
+    expect(set.ok || set.issues).toEqual([
+      { path: "(root)", message: expect.stringContaining("got a number") },
+    ]);
+  });
+
   it("explains the expected shape when the file is not a job list", () => {
     const result = validateJobSet({ job: [] }, context);
     expect(result).toEqual({

@@ -414,3 +414,25 @@ describe("parseScheduleExpression: rejected rate expressions and unwrapped sched
     expect(error.message).toContain('cron(...) is missing its closing ")"');
   });
 });
+
+describe("parseScheduleExpression: inputs that once aborted the process", () => {
+  // Each made the "did you mean" hint parse its own suggestion again, without end, until V8
+  // aborted with "RegExpCompiler Allocation failed" (issue 8, cause 9).
+  it.each([
+    ["(0 12 * * ? *)", "write it as cron(0 12 * * ? *)"],
+    ["(0 12 * * *)", "cron has 6 fields"],
+    ["cron((0) 0 * * ? *)", "remove the parentheses inside it"],
+    ["0 12 (*) * ? *", "cron has 6 fields"],
+    ["cron(cron(cron(0 12 * * ? *)))", "remove the parentheses inside it"],
+    ["(5 minutes)", "write it as rate(5 minutes)"],
+  ])("rejects %s with a message (%s)", (text, expected) => {
+    expect(rejectionOf(text).message).toContain(expected);
+  });
+
+  it("refuses an expression longer than EventBridge's 256 characters before reading it", () => {
+    const text = `cron(${"0,".repeat(200)}0 12 * * ? *)`;
+    expect(rejectionOf(text).message).toContain(
+      `is ${text.length} characters long; EventBridge accepts at most 256`,
+    );
+  });
+});
