@@ -4,6 +4,7 @@ import { JobValidationError } from "#core/errors.ts";
 import type { JobDefinition } from "#core/jobs/job-schema.ts";
 import { validateJobSet } from "#core/jobs/job-set.ts";
 import { FALLBACK_RUN_SETTINGS } from "#core/jobs/run-settings.ts";
+import { DEFAULT_SCHEDULE_BACKEND, type ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { CEILING_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 
 /** A job set read from a file (jobs.json): what `cdk deploy` deploys and `npm start` applies. */
@@ -15,16 +16,21 @@ export interface DeployedJobSet {
 }
 
 /**
- * Validates a job set at synth time — against the harnesses and plugin types this build registers
- * and Lambda's 900 s ceiling — so an invalid jobs.json fails `cdk synth` with every problem and its
- * path instead of failing the deployment halfway.
+ * Validates a job set at synth time — against the harnesses and plugin types this build registers,
+ * Lambda's 900 s ceiling and what the stage's schedule backend can do — so an invalid jobs.json
+ * fails `cdk synth` with every problem and its path instead of failing the deployment halfway.
  *
  * @throws JobValidationError listing every problem (`jobs[1].schedule: ...`).
  */
-export function validateDeployedJobSet(document: unknown, source = "jobs.json"): DeployedJobSet {
+export function validateDeployedJobSet(
+  document: unknown,
+  source = "jobs.json",
+  schedules: ScheduleBackend = DEFAULT_SCHEDULE_BACKEND,
+): DeployedJobSet {
   const result = validateJobSet(document, {
     catalog: builtInRegistry.catalog,
     functionTimeoutSeconds: LAMBDA_MAX_TIMEOUT_SECONDS,
+    schedules,
   });
   if (!result.ok) throw new JobValidationError(result.issues, `job set ${source}`);
   return { document, jobs: result.jobs };
@@ -34,7 +40,10 @@ export function validateDeployedJobSet(document: unknown, source = "jobs.json"):
  * Reads and validates a jobs file.
  * @throws Error when the file cannot be read or is not JSON; JobValidationError when a job is invalid.
  */
-export function loadJobSet(path: string): DeployedJobSet {
+export function loadJobSet(
+  path: string,
+  schedules: ScheduleBackend = DEFAULT_SCHEDULE_BACKEND,
+): DeployedJobSet {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -49,7 +58,7 @@ export function loadJobSet(path: string): DeployedJobSet {
   } catch (error) {
     throw new Error(`the job set ${path} is not JSON: ${(error as Error).message}`);
   }
-  return validateDeployedJobSet(document, path);
+  return validateDeployedJobSet(document, path, schedules);
 }
 
 /**

@@ -90,7 +90,11 @@ export function upcomingFires(
   try {
     const schedule = parseScheduleExpression(String(state.stored.spec.schedule));
     if (schedule.kind === "rate" && state.rateAnchorMs === undefined) return undefined;
-    return nextFireTimes(schedule, nowMs, count, { rateAnchorMs: state.rateAnchorMs });
+    const timezone = state.stored.spec.timezone;
+    return nextFireTimes(schedule, nowMs, count, {
+      rateAnchorMs: state.rateAnchorMs,
+      timezone: typeof timezone === "string" ? timezone : undefined,
+    });
   } catch {
     return undefined;
   }

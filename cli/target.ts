@@ -10,6 +10,11 @@ import { createTableSchedules } from "#adapters/local-schedules/table-schedules.
 import { builtInRegistry } from "#adapters/registry.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import {
+  DEFAULT_SCHEDULE_BACKEND,
+  parseScheduleBackend,
+  type ScheduleBackend,
+} from "#core/jobs/schedule-backend.ts";
 import type { Schedules } from "#core/ports.ts";
 import { ENVIRONMENT, readTurnFunctionTimeout } from "#functions/commons/environment.ts";
 import { resourceName, stackNameOf } from "#infra/naming.ts";
@@ -59,6 +64,8 @@ export interface EnvironmentTarget {
   readonly turnsDlqUrl?: string;
   /** AGENTCRON_STAGE: whose EventBridge rules `jobs apply` reconciles. */
   readonly stage?: string;
+  /** AGENTCRON_SCHEDULES (the stack output ScheduleBackend): what fires the stage's jobs. @default "rules" */
+  readonly schedules?: ScheduleBackend;
   readonly turnFunctionTimeoutSeconds: number;
   /** The stack's TurnMaxConcurrency output, when it has one. */
   readonly turnConcurrency?: number;
@@ -148,6 +155,7 @@ export function resolveTarget(
         turnsDlqUrl: env[ENVIRONMENT.turnsDlqUrl] || undefined,
         stage,
         turnFunctionTimeoutSeconds: turnTimeoutFrom(env),
+        schedules: scheduleBackendFrom(env[ENVIRONMENT.schedules], ENVIRONMENT.schedules),
       },
     };
   }
@@ -174,6 +182,14 @@ export function resolveTarget(
 function turnTimeoutFrom(env: NodeJS.ProcessEnv): number {
   try {
     return readTurnFunctionTimeout(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function scheduleBackendFrom(value: string | undefined, source: string): ScheduleBackend {
+  try {
+    return parseScheduleBackend(value, source);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -240,9 +256,13 @@ const STACK_OUTPUT_OF = {
  * @throws NotFoundError when the stack does not exist or AWS cannot be reached.
  */
 export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock): Promise<Deployment> {
-  const validationFor = (turnFunctionTimeoutSeconds: number): JobValidationContext => ({
+  const validationFor = (
+    turnFunctionTimeoutSeconds: number,
+    schedules: ScheduleBackend,
+  ): JobValidationContext => ({
     catalog: builtInRegistry.catalog,
     functionTimeoutSeconds: turnFunctionTimeoutSeconds,
+    schedules,
   });
 
   if (spec.kind === "local") {
@@ -275,7 +295,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       turnLogs: state.logFile,
       runLogs: { kind: "file", directory: state.runLogDir ?? join(dirname(state.logFile), "runs") },
       sweeperHint: "the local runtime sweeps every minute; is it still running (`npm start`)?",
-      validation: validationFor(state.turnFunctionTimeoutSeconds),
+      validation: validationFor(state.turnFunctionTimeoutSeconds, "local"),
       turnConcurrency: state.turnConcurrency,
       clock,
       queueUrl: (role, deadLetter = false) =>
@@ -313,6 +333,11 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       stage: outputs.Stage,
       turnFunctionTimeoutSeconds: Number(outputs.TurnFunctionTimeoutSeconds) || 900,
       turnConcurrency: Number(outputs.TurnMaxConcurrency) || undefined,
+      // A stack deployed before the Scheduler backend existed has no such output: it has rules.
+      schedules: scheduleBackendFrom(
+        outputs.ScheduleBackend,
+        `stack ${spec.stackName}'s ScheduleBackend output`,
+      ),
     };
     firesQueueArn = outputs.FiresQueueArn;
     firesDlqArn = outputs.FiresDeadLetterQueueArn;
@@ -367,7 +392,10 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     sweeperHint: stage
       ? `check the rule ${resourceName(stage, "sweep")} and the errors of the function ${resourceName(stage, "sweep")}`
       : "check the sweep function's rule and errors",
-    validation: validationFor(config.turnFunctionTimeoutSeconds),
+    validation: validationFor(
+      config.turnFunctionTimeoutSeconds,
+      config.schedules ?? DEFAULT_SCHEDULE_BACKEND,
+    ),
     turnConcurrency: config.turnConcurrency,
     clock,
     queueUrl: (role, deadLetter = false) => requireQueue(queues, role, deadLetter, source),

@@ -274,10 +274,12 @@ export interface SweepStore {
 export type ScheduleAction = "created" | "updated" | "enabled" | "disabled" | "deleted" | "unchanged";
 
 /** What a schedule needs of a job: a stored job keeps its rule even if it no longer validates. */
-export type ScheduledJob = Pick<JobDefinition, "id" | "schedule" | "enabled" | "description">;
+export type ScheduledJob = Pick<JobDefinition, "id" | "schedule" | "enabled" | "description"> &
+  Partial<Pick<JobDefinition, "timezone" | "flexibleWindowMinutes">>;
 
 export interface ScheduleChange {
   readonly jobId: string;
+  /** The EventBridge rule's, the Scheduler schedule's or the local rule's name. */
   readonly ruleName: string;
   readonly action: ScheduleAction;
 }

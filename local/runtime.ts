@@ -122,7 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let dynamodb: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
   let sqs: Awaited<ReturnType<typeof startSqsEmulator>> | undefined;
   try {
-    jobSet = options.jobsFile ? loadJobSet(options.jobsFile) : undefined;
+    jobSet = options.jobsFile ? loadJobSet(options.jobsFile, "local") : undefined;
     [dynamodb, sqs] = await Promise.all([
       startDynamoDbLocal({ dataDir: options.inMemory ? undefined : join(stateDir, "data") }),
       startSqsEmulator(),
@@ -173,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...queues,
         turnFunctionTimeoutSeconds: turnTimeoutSeconds,
         serviceName: LOCAL_SERVICE_NAME,
+        schedules: "local",
       },
       { clients, log, metrics: createLoggingMetrics(log), events: new RecordingEvents() },
     );
@@ -342,5 +343,6 @@ function childEnvironment(state: LocalRuntimeState): Record<string, string> {
     // No alarm topic either: a turn's job-health changes go to the runtime's log.
     AGENTCRON_HEALTH_NOTIFICATIONS: "log",
     POWERTOOLS_SERVICE_NAME: state.serviceName,
+    AGENTCRON_SCHEDULES: "local",
   };
 }

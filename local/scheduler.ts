@@ -1,5 +1,9 @@
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
-import { type LocalRule, listLocalRules } from "#adapters/local-schedules/table-schedules.ts";
+import {
+  deleteFiredLocalRule,
+  type LocalRule,
+  listLocalRules,
+} from "#adapters/local-schedules/table-schedules.ts";
 import type { Clock } from "#core/clock.ts";
 import { type FireMessage, fireKeyOf } from "#core/fires/fire-message.ts";
 import { nextFireTime } from "#core/jobs/next-fire.ts";
@@ -9,14 +13,17 @@ import type { MessageQueue } from "#core/ports.ts";
 
 /**
  * The local runtime's stand-in for EventBridge: fires each enabled rule on its schedule by sending
- * exactly the message the job's EventBridge rule would send to the fires queue. Like EventBridge,
+ * exactly the message the job's EventBridge rule or Scheduler schedule would send to the fires
+ * queue — cron in the job's time zone (with EventBridge Scheduler's daylight-saving rules), and an
+ * at() rule once, after which the rule deletes itself as a one-time schedule does. Like EventBridge,
  * it does not replay fires missed while it was not running.
  */
 export class LocalScheduler {
   private timer: NodeJS.Timeout | undefined;
   private rules: LocalRule[] = [];
   private rulesReadAt = 0;
-  private readonly next = new Map<string, { expression: string; at: number | undefined }>();
+  /** Per job: the timing the next fire was computed from (expression and zone), and the fire. */
+  private readonly next = new Map<string, { timing: string; at: number | undefined }>();
 
   constructor(
     private readonly deps: { table: TableContext; fires: MessageQueue; clock: Clock; log: Logger },
@@ -54,14 +61,19 @@ export class LocalScheduler {
     for (const rule of this.rules) {
       if (!rule.enabled) continue;
       live.add(rule.jobId);
+      const timing = `${rule.expression} ${rule.timezone ?? "UTC"} ${rule.anchorMs}`;
       let entry = this.next.get(rule.jobId);
-      if (!entry || entry.expression !== rule.expression) {
-        entry = { expression: rule.expression, at: this.nextAfter(rule, nowMs) };
+      if (!entry || entry.timing !== timing) {
+        entry = { timing, at: this.nextAfter(rule, nowMs) };
         this.next.set(rule.jobId, entry);
       }
       if (entry.at === undefined || entry.at > nowMs) continue;
       await this.fire(rule.jobId, entry.at);
       entry.at = this.nextAfter(rule, nowMs);
+      if (entry.at === undefined && /^at\(/i.test(rule.expression.trim())) {
+        await deleteFiredLocalRule(this.deps.table, rule);
+        this.rulesReadAt = 0; // read the rules again at the next tick
+      }
     }
     for (const jobId of this.next.keys()) if (!live.has(jobId)) this.next.delete(jobId);
   }
@@ -70,6 +82,7 @@ export class LocalScheduler {
     try {
       return nextFireTime(parseScheduleExpression(rule.expression), afterMs, {
         rateAnchorMs: rule.anchorMs,
+        timezone: rule.timezone,
       })?.getTime();
     } catch (error) {
       this.deps.log.error("a local rule has an invalid schedule", {

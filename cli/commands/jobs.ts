@@ -256,6 +256,33 @@ function nextFireText(state: JobState, nowMs: number): string {
   return /^rate/i.test(String(state.stored.spec.schedule)) ? "by its rate" : "-";
 }
 
+/** `jobs show`'s next fires: UTC times, with the job's wall-clock time when it has a zone. */
+function nextFiresText(
+  state: JobState,
+  next: readonly Date[] | undefined,
+  nowMs: number,
+  timezone: string | undefined,
+): string {
+  if (!state.enabled) return `paused: agentcron jobs resume ${state.stored.jobId}`;
+  if (next && next.length > 0) {
+    return next
+      .map((date) => {
+        const local = timezone ? `, ${wallClockText(date, timezone)} ${timezone}` : "";
+        return `${describeTime(date.getTime())} (${relativeTime(date.getTime(), nowMs)}${local})`;
+      })
+      .join(", ");
+  }
+  const schedule = String(state.stored.spec.schedule);
+  if (/^\s*rate/i.test(schedule)) return "by its rate (the rule's creation time anchors it)";
+  if (/^\s*at/i.test(schedule))
+    return "none: a one-time job whose time has come (its schedule deleted itself)";
+  return "none: the schedule fires no more";
+}
+
+function wallClockText(date: Date, timezone: string): string {
+  return date.toLocaleString("sv-SE", { timeZone: timezone }).slice(0, 16);
+}
+
 function failureRateText(state: JobState): string {
   const stats = state.stats;
   if (!stats || stats.recentOutcomes.length === 0) return "-";
@@ -330,8 +357,14 @@ export async function showCommand(
   out.line("");
   out.line(style.bold("Definition"));
   const job = state.job;
+  const timezone = typeof spec.timezone === "string" && spec.timezone !== "UTC" ? spec.timezone : undefined;
+  const flexibleWindow =
+    typeof spec.flexibleWindowMinutes === "number" ? spec.flexibleWindowMinutes : undefined;
   const definition: [string, string][] = [
-    ["schedule", String(spec.schedule)],
+    [
+      "schedule",
+      `${String(spec.schedule)}${timezone ? ` in ${timezone}` : " (UTC)"}${flexibleWindow ? ` · flexible window ${flexibleWindow}m` : ""}`,
+    ],
     [
       "agent",
       `${agent.harness ?? "?"}${agent.model ? ` / ${agent.model}` : ""}: ${truncate(String(agent.prompt ?? ""), 70)}`,
@@ -380,9 +413,7 @@ export async function showCommand(
       `  waiting   ${pending.count} fire${pending.count === 1 ? "" : "s"} buffered since ${describeTime(pending.firstScheduledAt)} (runs when the job frees)`,
     );
   }
-  out.line(
-    `  next      ${!state.enabled ? `paused: agentcron jobs resume ${state.stored.jobId}` : next ? next.map((date) => `${describeTime(date.getTime())} (${relativeTime(date.getTime(), nowMs)})`).join(", ") : "by its rate (the rule's creation time anchors it)"}`,
-  );
+  out.line(`  next      ${nextFiresText(state, next, nowMs, timezone)}`);
   out.line("");
 
   out.line(style.bold("Health"));

@@ -27,9 +27,10 @@ const MAX_LISTED_TIMES = 6;
 /**
  * An EventBridge schedule expression in words, for people: `rate(5 minutes)` → "Every 5 minutes",
  * `cron(0 7 ? * MON-FRI *)` → "At 07:00 UTC, Monday to Friday". Cron schedules run in UTC and say
- * so whenever the time of day matters. Text that is not a valid expression comes back as it is.
+ * so whenever the time of day matters (or in the job's time zone, when it has one); a one-time at()
+ * says its date. Text that is not a valid expression comes back as it is.
  */
-export function describeSchedule(expression: string): string {
+export function describeSchedule(expression: string, timezone = "UTC"): string {
   let schedule: ReturnType<typeof parseScheduleExpression>;
   try {
     schedule = parseScheduleExpression(expression);
@@ -39,7 +40,13 @@ export function describeSchedule(expression: string): string {
   if (schedule.kind === "rate") {
     return schedule.value === 1 ? `Every ${schedule.unit}` : `Every ${schedule.value} ${schedule.unit}s`;
   }
-  return capitalize(describeCron(schedule.fields));
+  if (schedule.kind === "at") {
+    const { year, month, day, hour, minute } = schedule.at;
+    return `Once, on ${year}-${pad(month)}-${pad(day)} at ${pad(hour)}:${pad(minute)} ${timezone}`;
+  }
+  // Cron is read in the job's zone (EventBridge Scheduler); the words name it.
+  const words = capitalize(describeCron(schedule.fields));
+  return timezone === "UTC" ? words : words.replace(/UTC/g, timezone);
 }
 
 function describeCron(fields: CronFields): string {

@@ -146,8 +146,18 @@ function finalJobs(
       } catch {
         return [];
       }
-      const description = typeof job.spec.description === "string" ? job.spec.description : undefined;
-      return [{ id: job.jobId, schedule, enabled: job.spec.enabled !== false, description }];
+      const { description, timezone, flexibleWindowMinutes } = job.spec;
+      return [
+        {
+          id: job.jobId,
+          schedule,
+          enabled: job.spec.enabled !== false,
+          description: typeof description === "string" ? description : undefined,
+          timezone: typeof timezone === "string" ? timezone : undefined,
+          flexibleWindowMinutes:
+            typeof flexibleWindowMinutes === "number" ? flexibleWindowMinutes : undefined,
+        },
+      ];
     });
   return [...applied, ...others];
 }

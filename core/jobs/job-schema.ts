@@ -2,6 +2,13 @@ import { z } from "zod";
 import type { ValidationIssue } from "../errors.ts";
 import { toValidationIssues } from "../validation.ts";
 import type { AgentCatalog } from "./catalog.ts";
+import { oneTimeInstant } from "./next-fire.ts";
+import {
+  DEFAULT_SCHEDULE_BACKEND,
+  SCHEDULE_BACKEND_CAPABILITIES,
+  type ScheduleBackend,
+  SWITCH_TO_SCHEDULER,
+} from "./schedule-backend.ts";
 import {
   parseScheduleExpression,
   type ScheduleExpression,
@@ -9,6 +16,7 @@ import {
 } from "./schedule-expression.ts";
 import { defaultStartDeadlineSeconds } from "./start-deadline.ts";
 import { checkTimeBudget, LAMBDA_MAX_TIMEOUT_SECONDS } from "./time-budget.ts";
+import { timeZoneProblem, UTC } from "./time-zone.ts";
 
 export const OVERLAP_POLICIES = ["skip", "buffer-one", "replace"] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
@@ -19,6 +27,7 @@ export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,47}$/;
 /** Defaults for everything optional in a job, in one place so README and code agree. */
 export const JOB_DEFAULTS = {
   enabled: true,
+  timezone: UTC,
   pluginTimeoutSeconds: 20,
   pluginRequired: true,
   setupSeconds: 10,
@@ -69,6 +78,10 @@ const baseJobSchema = z.strictObject({
     ),
   description: z.string().max(500).optional(),
   schedule: z.string(),
+  /** The IANA zone cron and at() schedules are read in (EventBridge Scheduler and the local runtime). */
+  timezone: z.string().default(JOB_DEFAULTS.timezone),
+  /** EventBridge Scheduler may deliver each fire up to this many minutes after its time. */
+  flexibleWindowMinutes: z.number().int().min(1).max(1440).optional(),
   enabled: z.boolean().default(JOB_DEFAULTS.enabled),
   agent: z.strictObject({
     harness: z.string().min(1),
@@ -155,6 +168,12 @@ export interface JobValidationContext {
    * @default false
    */
   readonly admitUnregisteredHarness?: boolean;
+  /**
+   * The service that fires this deployment's jobs: a time zone, an at() schedule or a flexible
+   * window is refused (with the reason and the fix) where it cannot be honoured.
+   * @default "rules"
+   */
+  readonly schedules?: ScheduleBackend;
 }
 
 export type JobValidationResult =
@@ -171,11 +190,12 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
   if (!parsed.success) {
     // Report schedule and catalog problems too when the rest of the shape is broken, so a user
     // fixing a file sees everything at once.
-    return { ok: false, issues: [...toValidationIssues(parsed.error), ...checkLooseFields(input, context)] };
+    const shapeIssues = toValidationIssues(parsed.error);
+    return { ok: false, issues: [...shapeIssues, ...checkLooseFields(input, context, shapeIssues)] };
   }
   const job = parsed.data;
   const issues: ValidationIssue[] = [
-    ...checkSchedule(job.schedule),
+    ...checkSchedule(job, context.schedules ?? DEFAULT_SCHEDULE_BACKEND),
     ...checkAgent(job.agent, context.catalog, context.admitUnregisteredHarness ?? false),
     ...checkPlugins(job.plugins, context.catalog),
   ];
@@ -225,14 +245,47 @@ function tryParse(schedule: string): ScheduleExpression | undefined {
   }
 }
 
-function checkSchedule(schedule: string, path = "schedule"): ValidationIssue[] {
+type ScheduleFields = Pick<ParsedJob, "schedule" | "timezone" | "flexibleWindowMinutes">;
+
+/** The schedule, its time zone and window, and whether this deployment's backend can honour them. */
+function checkSchedule(job: ScheduleFields, backend: ScheduleBackend): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const can = SCHEDULE_BACKEND_CAPABILITIES[backend];
+  const zoneProblem = timeZoneProblem(job.timezone);
+  if (zoneProblem) issues.push({ path: "timezone", message: zoneProblem });
+  else if (job.timezone !== UTC && !can.timeZones) {
+    issues.push({
+      path: "timezone",
+      message: `"${job.timezone}" needs EventBridge Scheduler: this stage fires jobs with EventBridge rules, which read every schedule in UTC. Either ${SWITCH_TO_SCHEDULER}, or write the schedule in UTC and remove timezone`,
+    });
+  }
+  if (job.flexibleWindowMinutes !== undefined && !can.flexibleWindows) {
+    issues.push({
+      path: "flexibleWindowMinutes",
+      message: `a flexible window needs EventBridge Scheduler: EventBridge rules fire at the scheduled minute. Either ${SWITCH_TO_SCHEDULER}, or remove flexibleWindowMinutes`,
+    });
+  }
+  let schedule: ReturnType<typeof parseScheduleExpression>;
   try {
-    parseScheduleExpression(schedule);
-    return [];
+    schedule = parseScheduleExpression(job.schedule);
   } catch (error) {
-    if (error instanceof ScheduleExpressionError) return [{ path, message: error.message }];
+    if (error instanceof ScheduleExpressionError)
+      return [...issues, { path: "schedule", message: error.message }];
     throw error;
   }
+  if (schedule.kind !== "at") return issues;
+  if (!can.oneTime) {
+    issues.push({
+      path: "schedule",
+      message: `${schedule.expression} is a one-time schedule, which needs EventBridge Scheduler: EventBridge rules only repeat. Either ${SWITCH_TO_SCHEDULER}, or fire it once by hand (agentcron run ID)`,
+    });
+  } else if (!zoneProblem && oneTimeInstant(schedule.at, job.timezone) === undefined) {
+    issues.push({
+      path: "schedule",
+      message: `${schedule.expression} does not exist in ${job.timezone}: the clocks jump over it that day (daylight saving time); pick a time outside the skipped hour`,
+    });
+  }
+  return issues;
 }
 
 function checkAgent(
@@ -282,12 +335,31 @@ function checkPlugins(plugins: ParsedJob["plugins"], catalog: AgentCatalog): Val
   return issues;
 }
 
-/** Best-effort checks on a job whose overall shape failed, so one pass reports everything. */
-function checkLooseFields(input: unknown, context: JobValidationContext): ValidationIssue[] {
+/**
+ * Best-effort checks on a job whose overall shape failed, so one pass reports everything: those
+ * `shapeIssues` (zod's) do not already report at the same path.
+ */
+function checkLooseFields(
+  input: unknown,
+  context: JobValidationContext,
+  shapeIssues: readonly ValidationIssue[],
+): ValidationIssue[] {
   if (typeof input !== "object" || input === null) return [];
   const record = input as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
-  if (typeof record.schedule === "string") issues.push(...checkSchedule(record.schedule));
+  if (typeof record.schedule === "string") {
+    const window = record.flexibleWindowMinutes;
+    const scheduleIssues = checkSchedule(
+      {
+        schedule: record.schedule,
+        timezone: typeof record.timezone === "string" ? record.timezone : UTC,
+        flexibleWindowMinutes: typeof window === "number" ? window : undefined,
+      },
+      context.schedules ?? DEFAULT_SCHEDULE_BACKEND,
+    );
+    const reported = new Set(shapeIssues.map((issue) => issue.path));
+    issues.push(...scheduleIssues.filter((issue) => !reported.has(issue.path)));
+  }
   const agent = record.agent as Record<string, unknown> | undefined;
   if (agent && typeof agent.harness === "string" && !context.catalog.harnesses.has(agent.harness)) {
     issues.push(...checkAgent({ harness: agent.harness, prompt: "x", options: {} }, context.catalog));

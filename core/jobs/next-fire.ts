@@ -1,9 +1,15 @@
 /**
- * When an EventBridge scheduled rule fires next. EventBridge evaluates every scheduled rule in UTC
- * and at minute granularity, so every time here is a whole UTC minute.
+ * When a schedule fires next: EventBridge rules (every schedule in UTC) and EventBridge Scheduler
+ * (cron in a time zone, one-time `at()`), at minute granularity for cron and rate.
+ *
+ * Daylight saving time follows what EventBridge Scheduler documents: a cron time the clocks skip
+ * when they spring forward does not fire that day; a cron time the clocks show twice when they
+ * fall back fires once — at its first occurrence (still on summer time). Rate schedules count
+ * elapsed time and ignore the zone.
  */
 import awsCronParser from "aws-cron-parser";
-import type { CronFields, ScheduleExpression } from "./schedule-expression.ts";
+import type { CronFields, LocalDateTime, ScheduleExpression } from "./schedule-expression.ts";
+import { instantsAtWallTime, UTC, wallTimeAt } from "./time-zone.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -13,14 +19,19 @@ export interface NextFireOptions {
    * creation, not from midnight; the default (the epoch) aligns fires to whole periods in UTC.
    */
   rateAnchorMs?: number;
+  /** The IANA zone cron and at() schedules are read in. @default "UTC" */
+  timezone?: string;
 }
 
 /**
- * The next `count` times `schedule` fires strictly after `after`, in order, as whole UTC minutes.
- * Returns fewer than `count` dates when a cron schedule runs out (its year field ends, or 2199).
+ * The next `count` times `schedule` fires strictly after `after`, in order. Returns fewer than
+ * `count` dates when a schedule runs out (a cron year field ends, or 2199; a one-time schedule
+ * whose time has passed).
  *
  * A rate schedule fires at `rateAnchorMs + k × period` for k ≥ 1 (the first fire comes one period
- * after the rule is created), truncated to the minute.
+ * after the rule is created), truncated to the minute. A cron schedule fires at whole minutes of
+ * the zone's wall clock (see the module comment for DST). An at() schedule fires once, at the
+ * first instant its wall time occurs in the zone; never if the clocks skip it.
  *
  * @throws RangeError when `after` or `rateAnchorMs` is not a valid time or `count` is not a whole number ≥ 0.
  */
@@ -33,11 +44,21 @@ export function nextFireTimes(
   const afterMs = toEpochMs(after, "after");
   if (!Number.isInteger(count) || count < 0)
     throw new RangeError(`count must be a whole number ≥ 0, got ${count}`);
-  if (schedule.kind === "rate") {
-    const anchorMs = toEpochMs(options.rateAnchorMs ?? 0, "rateAnchorMs");
-    return nextRateFires(schedule.periodMs, anchorMs, afterMs, count);
+  const timezone = options.timezone ?? UTC;
+  switch (schedule.kind) {
+    case "rate": {
+      const anchorMs = toEpochMs(options.rateAnchorMs ?? 0, "rateAnchorMs");
+      return nextRateFires(schedule.periodMs, anchorMs, afterMs, count);
+    }
+    case "at": {
+      const at = oneTimeInstant(schedule.at, timezone);
+      return at !== undefined && at > afterMs && count > 0 ? [new Date(at)] : [];
+    }
+    case "cron":
+      return timezone === UTC
+        ? nextCronFires(schedule.fields, afterMs, count)
+        : nextZonedCronFires(schedule.fields, afterMs, count, timezone);
   }
-  return nextCronFires(schedule.fields, afterMs, count);
 }
 
 /**
@@ -54,6 +75,15 @@ export function nextFireTime(
 }
 
 /**
+ * The instant a one-time schedule fires: its wall time in `timezone`, at the first occurrence when
+ * the clocks show it twice; undefined when the clocks skip it (the job schema refuses such a time).
+ */
+export function oneTimeInstant(at: LocalDateTime, timezone = UTC): number | undefined {
+  const wallMs = Date.UTC(at.year, at.month - 1, at.day, at.hour, at.minute, at.second);
+  return instantsAtWallTime(wallMs, timezone)[0];
+}
+
+/**
  * The canonical scheduled time used in fire keys: ISO-8601 UTC truncated to the minute, without
  * milliseconds (`2026-11-22T04:00:00Z`). This is the shape of the `time` field of the event
  * EventBridge delivers for a scheduled rule, so a fire computed here and a fire delivered by
@@ -64,6 +94,25 @@ export function nextFireTime(
 export function scheduledTimeKey(date: Date | number): string {
   const minuteMs = Math.floor(toEpochMs(date, "date") / MINUTE_MS) * MINUTE_MS;
   return `${new Date(minuteMs).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * Cron in a time zone: the UTC evaluator runs on the zone's wall clock, and each wall time it
+ * yields becomes the instant(s) the zone's clocks show it — none (skipped), or the first of two.
+ * A candidate at or before `afterMs` (possible while the clocks repeat an hour) is passed over.
+ */
+function nextZonedCronFires(fields: CronFields, afterMs: number, count: number, timezone: string): Date[] {
+  const fires: Date[] = [];
+  let cursorWall = wallTimeAt(afterMs, timezone);
+  // Each step advances the wall-clock cursor, and the evaluator ends (2199): the loop terminates.
+  while (fires.length < count) {
+    const [candidate] = nextCronFires(fields, cursorWall, 1);
+    if (candidate === undefined) break;
+    cursorWall = candidate.getTime();
+    const instant = instantsAtWallTime(cursorWall, timezone)[0];
+    if (instant !== undefined && instant > afterMs) fires.push(new Date(instant));
+  }
+  return fires;
 }
 
 function nextRateFires(periodMs: number, anchorMs: number, afterMs: number, count: number): Date[] {

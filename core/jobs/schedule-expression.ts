@@ -1,9 +1,10 @@
 /**
- * EventBridge scheduled-rule expressions: `cron(minutes hours day-of-month month day-of-week year)`
- * and `rate(value unit)`, validated to the rules of the AWS "Cron expressions reference" and
+ * EventBridge schedule expressions: `cron(minutes hours day-of-month month day-of-week year)` and
+ * `rate(value unit)` (EventBridge rules and EventBridge Scheduler), and Scheduler's one-time
+ * `at(yyyy-mm-ddThh:mm:ss)`, validated to the rules of the AWS "Cron expressions reference" and
  * "Rate expressions reference" so a bad schedule is rejected at `agentcron validate` with a message
  * that says what to type, rather than by PutRule at deploy time with "Parameter ScheduleExpression
- * is not valid".
+ * is not valid". Which backend accepts which kind is the job schema's business (job-schema.ts).
  */
 
 export type CronFieldName = "minutes" | "hours" | "day-of-month" | "month" | "day-of-week" | "year";
@@ -45,9 +46,22 @@ export interface CronFields {
 
 export type RateUnit = "minute" | "hour" | "day";
 
+/** A date and time on a wall clock, without a zone (the job's `timezone` says which clock). */
+export interface LocalDateTime {
+  readonly year: number;
+  /** 1-12 */
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
 export type ScheduleExpression =
   | { kind: "cron"; expression: string; fields: CronFields }
-  | { kind: "rate"; expression: string; value: number; unit: RateUnit; periodMs: number };
+  | { kind: "rate"; expression: string; value: number; unit: RateUnit; periodMs: number }
+  /** One-time (EventBridge Scheduler): fires once at `at`, in the job's time zone. */
+  | { kind: "at"; expression: string; at: LocalDateTime };
 
 const UNIT_MS: Record<RateUnit, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const RATE_UNIT_WORDS = new Map<string, RateUnit>(
@@ -130,17 +144,24 @@ function parseExpression(text: string, options: ParseOptions): ScheduleExpressio
   const trimmed = text.trim();
   if (trimmed === "") {
     throw new ScheduleExpressionError(
-      "schedule is empty; write cron(...) or rate(...), e.g. rate(5 minutes)",
+      "schedule is empty; write cron(...), rate(...) or at(...), e.g. rate(5 minutes)",
     );
   }
-  const wrapped = /^(cron|rate)\s*\(([^()]*)\)$/i.exec(trimmed);
+  const wrapped = /^(cron|rate|at)\s*\(([^()]*)\)$/i.exec(trimmed);
   if (!wrapped) throw notWrappedError(trimmed, options);
   const [, kind = "", body = ""] = wrapped;
-  return kind.toLowerCase() === "cron" ? parseCron(body, options) : parseRate(body);
+  switch (kind.toLowerCase()) {
+    case "cron":
+      return parseCron(body, options);
+    case "rate":
+      return parseRate(body);
+    default:
+      return parseAt(body);
+  }
 }
 
 function notWrappedError(text: string, options: ParseOptions): ScheduleExpressionError {
-  const opened = /^(cron|rate)\s*\(/i.exec(text);
+  const opened = /^(cron|rate|at)\s*\(/i.exec(text);
   if (opened && !text.endsWith(")")) {
     return new ScheduleExpressionError(
       `${opened[1]?.toLowerCase()}(...) is missing its closing ")": "${text}"`,
@@ -152,7 +173,9 @@ function notWrappedError(text: string, options: ParseOptions): ScheduleExpressio
     );
   }
   const hint = options.hints ? bareHint(text) : "";
-  return new ScheduleExpressionError(`schedule must be written cron(...) or rate(...), got "${text}"${hint}`);
+  return new ScheduleExpressionError(
+    `schedule must be written cron(...), rate(...) or at(...), got "${text}"${hint}`,
+  );
 }
 
 /** Recognizes the usual unwrapped forms (a unix cron line, six bare fields, "5 minutes") and suggests the wrapped one. */
@@ -239,6 +262,54 @@ function parseRate(body: string): ScheduleExpression {
     unit,
     periodMs: value * UNIT_MS[unit],
   };
+}
+
+const AT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
+
+/** `at(2027-01-15T09:00:00)`: a wall-clock time to the second, without a zone, as Scheduler takes it. */
+function parseAt(body: string): ScheduleExpression {
+  const text = body.trim();
+  const shown = `at(${text})`;
+  const zoned = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i.exec(text);
+  if (zoned) {
+    throw new ScheduleExpressionError(
+      `${shown}: at() takes a time without a zone; write at(${zoned[1]}) and put the zone in the job's timezone (default UTC)`,
+    );
+  }
+  const match = AT_PATTERN.exec(text);
+  if (!match) {
+    throw new ScheduleExpressionError(
+      `${shown}: write the date and time as yyyy-mm-ddThh:mm:ss, e.g. at(2027-01-15T09:00:00)`,
+    );
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const problem =
+    year < YEAR.min || year > YEAR.max
+      ? `the year must be ${YEAR.min}-${YEAR.max}`
+      : month < 1 || month > 12
+        ? "the month must be 01-12"
+        : day < 1 || day > daysInMonth(year, month)
+          ? `${year}-${String(month).padStart(2, "0")} has no day ${day}`
+          : hour > 23 || minute > 59 || second > 59
+            ? "the time must be 00:00:00-23:59:59"
+            : undefined;
+  if (problem) throw new ScheduleExpressionError(`${shown}: ${problem}`);
+  return {
+    kind: "at",
+    expression: `at(${text})`,
+    at: { year, month, day, hour, minute, second },
+  };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function parseCron(body: string, options: ParseOptions): ScheduleExpression {

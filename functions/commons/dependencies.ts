@@ -11,6 +11,7 @@ import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters
 import type { SecretResolver } from "#core/agents/secrets.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import type { ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import type { Logger } from "#core/logger.ts";
 import type {
   DeadLetters,
@@ -67,6 +68,8 @@ export interface DependencyConfig {
    * @default false
    */
   readonly perJobMetrics?: boolean;
+  /** Which service fires the jobs (what a job's schedule may ask for). @default "rules" */
+  readonly schedules?: ScheduleBackend;
 }
 
 /**
@@ -107,7 +110,11 @@ export function createDependencies(
     clock: parts.clock ?? systemClock,
     registry,
     secrets: parts.secrets ?? createSecretResolver(),
-    validation: { catalog: registry.catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
+    validation: {
+      catalog: registry.catalog,
+      functionTimeoutSeconds: config.turnFunctionTimeoutSeconds,
+      ...(config.schedules ? { schedules: config.schedules } : {}),
+    },
     clients,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseScheduleBackend, type ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 
 /**
  * The environment variables the functions read. The CDK stack sets them (infra/bindings.ts binds
@@ -17,6 +18,7 @@ export const ENVIRONMENT = {
   alarmTopicArn: "AGENTCRON_ALARM_TOPIC_ARN",
   healthNotifications: "AGENTCRON_HEALTH_NOTIFICATIONS",
   perJobMetrics: "AGENTCRON_PER_JOB_METRICS",
+  schedules: "AGENTCRON_SCHEDULES",
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
@@ -36,6 +38,8 @@ const DESCRIPTIONS: Record<EnvironmentKey, string> = {
   healthNotifications:
     "`log` to write job-health changes to the log where there is no alarm topic (the local runtime)",
   perJobMetrics: '"true" or "false": publish per-job metric series beside the stage-wide ones',
+  schedules:
+    "which service fires the jobs: rules (EventBridge rules), scheduler (EventBridge Scheduler) or local",
 };
 
 /** The functions of the stack: the run engine (infra/functions.ts) and job apply (infra/schedules.ts). */
@@ -211,4 +215,17 @@ export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): n
   const timeout = parseTurnFunctionTimeout(env);
   if (typeof timeout === "string") throw new ConfigurationError(timeout);
   return timeout;
+}
+
+/**
+ * The stage's schedule backend (AGENTCRON_SCHEDULES), which decides whether a job may have a time
+ * zone or an at() schedule. Unset means EventBridge rules, the default backend.
+ * @throws ConfigurationError for a value that is not a backend.
+ */
+export function readScheduleBackend(env: NodeJS.ProcessEnv = process.env): ScheduleBackend {
+  try {
+    return parseScheduleBackend(env[ENVIRONMENT.schedules], ENVIRONMENT.schedules);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
 }

@@ -112,6 +112,7 @@ describe("the functions", () => {
       alarmTopicArn: "<AlarmTopicC2164170>",
       healthNotifications: "(never set by the stack)",
       perJobMetrics: "false",
+      schedules: "rules",
     };
     const functions = {
       dispatch: "dispatch",

@@ -113,6 +113,75 @@ describe("job schema", () => {
   });
 });
 
+describe("job schema: time zones, one-time schedules and the schedule backend", () => {
+  const onScheduler = { ...context, schedules: "scheduler" as const };
+  const issuesOn = (input: unknown, schedules: "rules" | "scheduler" | "local") => {
+    const result = validateJob(input, { ...context, schedules });
+    return result.ok ? [] : result.issues;
+  };
+
+  it("reads schedules in UTC unless a time zone is given", () => {
+    const result = validateJob(minimal, context);
+    expect(result.ok && result.job.timezone).toBe("UTC");
+  });
+
+  it("accepts a time zone, an at() schedule and a flexible window on EventBridge Scheduler and locally", () => {
+    const job = {
+      ...minimal,
+      schedule: "at(2027-01-15T09:00:00)",
+      timezone: "Europe/Berlin",
+      flexibleWindowMinutes: 15,
+    };
+    expect(issuesOn(job, "scheduler")).toEqual([]);
+    expect(issuesOn(job, "local")).toEqual([]);
+  });
+
+  it("refuses each of them on EventBridge rules with the reason and the switch to make", () => {
+    const issues = issuesOn(
+      {
+        ...minimal,
+        schedule: "at(2027-01-15T09:00:00)",
+        timezone: "Europe/Berlin",
+        flexibleWindowMinutes: 15,
+      },
+      "rules",
+    );
+    expect(issues.map((issue) => issue.path)).toEqual(["timezone", "flexibleWindowMinutes", "schedule"]);
+    for (const issue of issues) expect(issue.message).toContain("-c schedules=scheduler");
+    expect(issues[0]?.message).toContain("read every schedule in UTC");
+    expect(issues[2]?.message).toContain("one-time schedule");
+  });
+
+  it("refuses on rules by default, when the deployment does not say which backend it has", () => {
+    expect(issuesOf({ ...minimal, timezone: "Europe/Berlin" }).map((issue) => issue.path)).toEqual([
+      "timezone",
+    ]);
+  });
+
+  it("refuses an unknown or miswritten zone, and an at() time the clocks skip", () => {
+    expect(validateJob({ ...minimal, timezone: "Europe/Berlim" }, onScheduler)).toMatchObject({
+      ok: false,
+      issues: [
+        { path: "timezone", message: expect.stringContaining("not a time zone in the IANA tz database") },
+      ],
+    });
+    expect(
+      validateJob(
+        { ...minimal, schedule: "at(2027-03-14T02:30:00)", timezone: "America/New_York" },
+        onScheduler,
+      ),
+    ).toMatchObject({
+      ok: false,
+      issues: [{ path: "schedule", message: expect.stringContaining("does not exist in America/New_York") }],
+    });
+  });
+
+  it("reports a bad zone alongside shape errors elsewhere in the job", () => {
+    const issues = issuesOn({ ...minimal, timezone: "Nowhere/Land", leaseSeconds: "60" }, "scheduler");
+    expect(issues.map((issue) => issue.path).sort()).toEqual(["leaseSeconds", "timezone"]);
+  });
+});
+
 describe("job set", () => {
   it("lists every problem of every job with its index, and duplicate ids, and accepts nothing", () => {
     const result = validateJobSet(

@@ -368,7 +368,7 @@ describe("parseScheduleExpression: rejected rate expressions and unwrapped sched
 
     // Assess
     expect(everyFive.message).toBe(
-      'schedule must be written cron(...) or rate(...), got "*/5 * * * *" — wrap a cron expression as cron(0/5 * * * ? *)',
+      'schedule must be written cron(...), rate(...) or at(...), got "*/5 * * * *" — wrap a cron expression as cron(0/5 * * * ? *)',
     );
     expect(weekdayMornings.message).toContain("wrap a cron expression as cron(0 9 ? * 2-6 *)");
   });
@@ -434,5 +434,30 @@ describe("parseScheduleExpression: inputs that once aborted the process", () => 
     expect(rejectionOf(text).message).toContain(
       `is ${text.length} characters long; EventBridge accepts at most 256`,
     );
+  });
+});
+
+describe("parseScheduleExpression: one-time at() expressions", () => {
+  it("reads a wall-clock date and time to the second", () => {
+    expect(parseScheduleExpression(" AT( 2027-01-15T09:00:30 ) ")).toEqual({
+      kind: "at",
+      expression: "at(2027-01-15T09:00:30)",
+      at: { year: 2027, month: 1, day: 15, hour: 9, minute: 0, second: 30 },
+    });
+  });
+
+  it.each([
+    [
+      "at(2027-01-15T09:00:00Z)",
+      "at() takes a time without a zone; write at(2027-01-15T09:00:00) and put the zone in the job's timezone",
+    ],
+    ["at(2027-01-15T09:00:00+01:00)", "write at(2027-01-15T09:00:00)"],
+    ["at(2027-01-15 09:00)", "write the date and time as yyyy-mm-ddThh:mm:ss"],
+    ["at(2027-02-29T09:00:00)", "2027-02 has no day 29"],
+    ["at(2027-13-01T09:00:00)", "the month must be 01-12"],
+    ["at(2027-01-15T24:00:00)", "the time must be 00:00:00-23:59:59"],
+    ["at(1969-12-31T23:59:59)", "the year must be 1970-2199"],
+  ])("rejects %s: %s", (text, expected) => {
+    expect(rejectionOf(text).message).toContain(expected);
   });
 });

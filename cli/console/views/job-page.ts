@@ -227,7 +227,7 @@ function renderDefinition(overview: JobOverview): SafeHtml {
   const agent = spec.agent as { harness?: string; model?: string; prompt?: string; options?: unknown };
   return html`<section aria-labelledby="definition-title"><h2 id="definition-title">Definition</h2>
 <dl class="facts">
-<dt>Schedule</dt><dd>${describeSchedule(String(spec.schedule))} <code>${String(spec.schedule)}</code></dd>
+<dt>Schedule</dt><dd>${describeSchedule(String(spec.schedule), typeof spec.timezone === "string" ? spec.timezone : "UTC")} <code>${String(spec.schedule)}</code></dd>
 <dt>Agent</dt><dd>${agent.harness ?? "?"}${agent.model ? ` / ${agent.model}` : ""}</dd>
 <dt>Prompt</dt><dd><pre class="text">${String(agent.prompt ?? "")}</pre></dd>
 ${agent.options && Object.keys(agent.options).length > 0 ? html`<dt>Harness options</dt><dd><pre class="text">${JSON.stringify(agent.options, null, 2)}</pre></dd>` : ""}

@@ -76,6 +76,11 @@ ${rows.map((row) => renderJobRow(row, nowMs))}
 </div>`;
 }
 
+/** The zone a job's schedule is read in (EventBridge Scheduler and the local runtime). */
+function zoneOf(spec: { timezone?: unknown }): string {
+  return typeof spec.timezone === "string" ? spec.timezone : "UTC";
+}
+
 function renderJobRow(row: JobRow, nowMs: number): SafeHtml {
   const { state } = row;
   const jobId = state.stored.jobId;
@@ -84,7 +89,7 @@ function renderJobRow(row: JobRow, nowMs: number): SafeHtml {
   return html`<tr>
 <th scope="row"><a href="${paths.job(jobId)}">${jobId}</a>${state.stored.spec.description ? html`<span class="subtle">${String(state.stored.spec.description)}</span>` : ""}</th>
 <td>${healthBadge(row.health)}</td>
-<td>${describeSchedule(schedule)}<span class="subtle"><code>${schedule}</code></span></td>
+<td>${describeSchedule(schedule, zoneOf(state.stored.spec))}<span class="subtle"><code>${schedule}</code></span></td>
 <td>${nextFire(state, nowMs)}</td>
 <td>${
     stats?.lastStatus

@@ -91,6 +91,7 @@ const storedJob: StoredJob = {
 export const definition: JobDefinition = {
   id: "inbox",
   schedule: "cron(0/30 * * * ? *)",
+  timezone: "UTC",
   enabled: true,
   agent: { harness: "demo", prompt: "Triage <the> inbox", options: {} },
   plugins: [],
