@@ -294,7 +294,24 @@ export interface Schedules {
    * is, targeting the fires queue with the job's fire message; schedules of jobs not in `jobs` are
    * deleted. Running it twice changes nothing the second time.
    */
-  reconcile(jobs: readonly ScheduledJob[], options?: { dryRun?: boolean }): Promise<ScheduleChange[]>;
+  reconcile(jobs: readonly ScheduledJob[], options?: ReconcileOptions): Promise<ScheduleChange[]>;
+}
+
+export interface ReconcileOptions {
+  /** Compute the changes, make none. @default false */
+  readonly dryRun?: boolean;
+  /**
+   * Start no request after this time (epoch ms): the reconcile then throws ReconcileIncompleteError
+   * with what it did, and a next call finishes the rest. @default no deadline
+   */
+  readonly deadlineAt?: number;
+  /** Called with each change as it is made (to log it then, not at the end). */
+  readonly onChange?: (change: ScheduleChange) => void;
+  /**
+   * Skip the work an interrupted call already did: its ReconcileIncompleteError's `resumeAfter`.
+   * @default start from the beginning
+   */
+  readonly resumeAfter?: string;
 }
 
 /** Why a message was refused, carried with it into its dead-letter queue. */

@@ -13,8 +13,12 @@ import {
   type Target,
 } from "@aws-sdk/client-eventbridge";
 
+import { reconcileInBudget } from "#adapters/schedules/reconcile-budget.ts";
+import { forEachResumable, type PacerTiming, RequestPacer } from "#adapters/schedules/request-pacer.ts";
+import { ScheduleQuotaError } from "#adapters/schedules/schedule-quota-error.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
-import type { ScheduleAction, ScheduleChange, ScheduledJob, Schedules } from "#core/ports.ts";
+import { UTC } from "#core/jobs/time-zone.ts";
+import type { ScheduledJob, Schedules } from "#core/ports.ts";
 
 /**
  * A stage is 1-12 lowercase letters and digits, starting with a letter.
@@ -91,7 +95,11 @@ export function fireInputTransformer(jobId: string): InputTransformer {
 }
 
 export interface ScheduleRulesOptions {
-  /** EventBridge client (injected: tests pass a mocked one; LocalStack is reached via AWS_ENDPOINT_URL). */
+  /**
+   * EventBridge client (injected: tests pass a mocked one; LocalStack is reached via
+   * AWS_ENDPOINT_URL). Give it `maxAttempts: 1`: the reconciler retries throttling itself, and the
+   * SDK would retry LimitExceededException (the rule quota) as if it were throttling.
+   */
   readonly client: EventBridgeClient;
   /** The stage whose rules these are; validated with {@link validateStage}. */
   readonly stage: string;
@@ -104,6 +112,36 @@ export interface ScheduleRulesOptions {
    * @default no dead-letter queue
    */
   readonly deadLetterQueueArn?: string;
+  /**
+   * How many rules the account's default event bus may hold (the "Number of rules" quota, shared
+   * with everything else in the account and region). @default 300
+   */
+  readonly ruleQuota?: number;
+  /** Requests per second to EventBridge's control plane. @default 10 */
+  readonly requestsPerSecond?: number;
+  /** Requests in flight. @default 4 */
+  readonly concurrency?: number;
+  /** Virtual time for tests and benchmarks. @default real time */
+  readonly timing?: PacerTiming;
+}
+
+/** EventBridge's default quota of rules per event bus (per account and region). */
+export const DEFAULT_RULE_QUOTA = 300;
+
+/**
+ * The error for a job set that would take the default bus past its rule quota: what is there,
+ * what the set needs, and the two ways out.
+ */
+export function ruleQuotaMessage(details: { quota: number; existing?: number; needed: number }): string {
+  const found =
+    details.existing === undefined
+      ? `this job set needs ${details.needed} rules`
+      : `${details.existing} rules exist on it and this job set needs ${details.needed} more`;
+  return (
+    `EventBridge allows ${details.quota} rules on the default event bus of an account and region, shared with everything else there; ${found}. ` +
+    "Switch the stage to EventBridge Scheduler, which holds millions of schedules (npm run deploy -- -c schedules=scheduler), " +
+    `or raise the quota "Number of rules" in Service Quotas and deploy with -c eventBridgeRuleQuota=N.`
+  );
 }
 
 interface DesiredRule {
@@ -126,8 +164,10 @@ interface OwnedRule {
  * fire message. Only rules of this stage whose description carries agentcron's owner marker are
  * ever changed or deleted; a foreign rule that has one of our names is reported, not overwritten.
  *
- * `reconcile` compares each rule's expression, state, description and target (id, queue, input
- * transformer, dead-letter queue) with what the job needs and changes only what differs, so
+ * `reconcile` lists every rule of the default bus (paginated) — to count them against the quota
+ * before creating any, and to find the stage's own — then compares each rule's expression, state,
+ * description and target (id, queue, input transformer, dead-letter queue) with what the job needs
+ * and changes only what differs, a few requests at a time at a paced rate, throttling retried. So
  * applying the same jobs twice changes nothing the second time. `reconcile([])` removes every rule
  * of the stage (the stack's Delete).
  *
@@ -137,160 +177,227 @@ export function createScheduleRules(options: ScheduleRulesOptions): Schedules {
   const { client, firesQueueArn, deadLetterQueueArn } = options;
   const stage = validateStage(options.stage);
   const prefix = ruleNamePrefix(stage);
+  const quota = options.ruleQuota ?? DEFAULT_RULE_QUOTA;
 
-  const desiredRuleOf = (job: ScheduledJob): DesiredRule => ({
-    jobId: job.id,
-    name: ruleNameFor(stage, job.id),
-    expression: parseScheduleExpression(job.schedule).expression,
-    state: job.enabled ? "ENABLED" : "DISABLED",
-    description: describeRule(stage, job),
-    target: {
-      Id: FIRES_TARGET_ID,
-      Arn: firesQueueArn,
-      InputTransformer: fireInputTransformer(job.id),
-      ...(deadLetterQueueArn ? { DeadLetterConfig: { Arn: deadLetterQueueArn } } : {}),
-    },
-  });
-
-  const listRules = async (): Promise<Rule[]> => {
-    const rules: Rule[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new ListRulesCommand({ NamePrefix: prefix, NextToken: nextToken, Limit: 100 }),
+  const desiredRuleOf = (job: ScheduledJob): DesiredRule => {
+    const schedule = parseScheduleExpression(job.schedule);
+    // The job schema refuses these on a rules stage; a stored job from a Scheduler stage may not.
+    if (schedule.kind === "at" || (job.timezone ?? UTC) !== UTC) {
+      throw new ScheduleRuleWriteError(
+        `job ${job.id} needs EventBridge Scheduler (${schedule.kind === "at" ? "a one-time at() schedule" : `time zone ${job.timezone}`}); EventBridge rules cannot fire it. Deploy the stage with -c schedules=scheduler.`,
       );
-      rules.push(...(page.Rules ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return rules;
-  };
-
-  const listTargets = async (ruleName: string): Promise<Target[]> => {
-    const targets: Target[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new ListTargetsByRuleCommand({ Rule: ruleName, NextToken: nextToken, Limit: 100 }),
-      );
-      targets.push(...(page.Targets ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return targets;
-  };
-
-  const putRule = async (want: DesiredRule, isNew: boolean): Promise<void> => {
-    await client.send(
-      new PutRuleCommand({
-        Name: want.name,
-        ScheduleExpression: want.expression,
-        State: want.state,
-        Description: want.description,
-        // Tags only apply when a rule is created; the description marker is what proves ownership.
-        ...(isNew
-          ? {
-              Tags: [
-                { Key: "agentcron:stage", Value: stage },
-                { Key: "agentcron:job", Value: want.jobId },
-              ],
-            }
-          : {}),
-      }),
-    );
-  };
-
-  const putTarget = async (want: DesiredRule): Promise<void> => {
-    const result = await client.send(new PutTargetsCommand({ Rule: want.name, Targets: [want.target] }));
-    throwOnFailedEntries(result, `put the fires-queue target on rule ${want.name}`);
-  };
-
-  const removeTargets = async (ruleName: string, ids: readonly string[]): Promise<void> => {
-    if (ids.length === 0) return;
-    const result = await client.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: [...ids] }));
-    throwOnFailedEntries(result, `remove targets ${ids.join(", ")} from rule ${ruleName}`);
+    }
+    return {
+      jobId: job.id,
+      name: ruleNameFor(stage, job.id),
+      expression: schedule.expression,
+      state: job.enabled ? "ENABLED" : "DISABLED",
+      description: describeRule(stage, job),
+      target: {
+        Id: FIRES_TARGET_ID,
+        Arn: firesQueueArn,
+        InputTransformer: fireInputTransformer(job.id),
+        ...(deadLetterQueueArn ? { DeadLetterConfig: { Arn: deadLetterQueueArn } } : {}),
+      },
+    };
   };
 
   return {
     async reconcile(jobs, reconcileOptions = {}) {
       const dryRun = reconcileOptions.dryRun ?? false;
+      const pacer = new RequestPacer({
+        requestsPerSecond: options.requestsPerSecond ?? 10,
+        concurrency: options.concurrency ?? 4,
+        deadlineAt: reconcileOptions.deadlineAt,
+        timing: options.timing,
+        quotaError: (error) =>
+          (error as Error).name === "LimitExceededException"
+            ? new ScheduleQuotaError(
+                `EventBridge refused a rule: ${(error as Error).message}. ${ruleQuotaMessage({ quota, needed: jobs.length })}`,
+              )
+            : undefined,
+      });
       const desired = new Map(jobs.map((job) => [ruleNameFor(stage, job.id), desiredRuleOf(job)]));
-      const owned = new Map<string, OwnedRule>();
-      for (const rule of await listRules()) {
-        const name = rule.Name ?? "";
-        const owner = ownerOf(rule);
-        if (owner?.stage === stage && name === ruleNameFor(stage, owner.jobId)) {
-          owned.set(name, { jobId: owner.jobId, rule });
-        } else if (desired.has(name)) {
-          throw new ScheduleRuleConflictError(
-            `EventBridge rule ${name} already exists but was not created by agentcron stage "${stage}" ` +
-              `(its description is ${JSON.stringify(rule.Description ?? "")}); agentcron will not overwrite it. ` +
-              "Delete or rename that rule, or deploy to another stage.",
+
+      const listRules = async (namePrefix?: string): Promise<Rule[]> => {
+        const rules: Rule[] = [];
+        let nextToken: string | undefined;
+        do {
+          const page = await pacer.send("list the rules of the default event bus", () =>
+            client.send(new ListRulesCommand({ NamePrefix: namePrefix, NextToken: nextToken, Limit: 100 })),
           );
-        }
-      }
+          rules.push(...(page.Rules ?? []));
+          nextToken = page.NextToken;
+        } while (nextToken);
+        return rules;
+      };
 
-      const changes: ScheduleChange[] = [];
-      const record = (jobId: string, ruleName: string, action: ScheduleAction) =>
-        changes.push({ jobId, ruleName, action });
+      const listTargets = async (ruleName: string): Promise<Target[]> => {
+        const targets: Target[] = [];
+        let nextToken: string | undefined;
+        do {
+          const page = await pacer.send(`list the targets of rule ${ruleName}`, () =>
+            client.send(new ListTargetsByRuleCommand({ Rule: ruleName, NextToken: nextToken, Limit: 100 })),
+          );
+          targets.push(...(page.Targets ?? []));
+          nextToken = page.NextToken;
+        } while (nextToken);
+        return targets;
+      };
 
-      for (const want of desired.values()) {
-        const have = owned.get(want.name);
-        if (!have) {
-          if (!dryRun) {
-            await putRule(want, true);
-            await putTarget(want);
-          }
-          record(want.jobId, want.name, "created");
-          continue;
-        }
-        const targets = await listTargets(want.name);
-        const definitionMatches =
-          have.rule.ScheduleExpression === want.expression &&
-          (have.rule.Description ?? "") === want.description &&
-          targets.length === 1 &&
-          targets[0] !== undefined &&
-          sameTarget(targets[0], want.target);
-        if (!definitionMatches) {
-          if (!dryRun) {
-            await putRule(want, false);
-            await putTarget(want);
-            // Anything else someone attached to our rule would fire with the job; drop it.
-            await removeTargets(
-              want.name,
-              targets.map((target) => target.Id ?? "").filter((id) => id !== FIRES_TARGET_ID),
+      const putRule = async (want: DesiredRule, isNew: boolean): Promise<void> => {
+        await pacer.send(`put rule ${want.name}`, () =>
+          client.send(
+            new PutRuleCommand({
+              Name: want.name,
+              ScheduleExpression: want.expression,
+              State: want.state,
+              Description: want.description,
+              // Tags only apply when a rule is created; the description marker is what proves ownership.
+              ...(isNew
+                ? {
+                    Tags: [
+                      { Key: "agentcron:stage", Value: stage },
+                      { Key: "agentcron:job", Value: want.jobId },
+                    ],
+                  }
+                : {}),
+            }),
+          ),
+        );
+      };
+
+      const putTarget = async (want: DesiredRule): Promise<void> => {
+        const result = await pacer.send(`put the target of rule ${want.name}`, () =>
+          client.send(new PutTargetsCommand({ Rule: want.name, Targets: [want.target] })),
+        );
+        throwOnFailedEntries(result, `put the fires-queue target on rule ${want.name}`);
+      };
+
+      const removeTargets = async (ruleName: string, ids: readonly string[]): Promise<void> => {
+        if (ids.length === 0) return;
+        const result = await pacer.send(`remove targets from rule ${ruleName}`, () =>
+          client.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: [...ids] })),
+        );
+        throwOnFailedEntries(result, `remove targets ${ids.join(", ")} from rule ${ruleName}`);
+      };
+
+      return reconcileInBudget(reconcileOptions, async (record) => {
+        // Every rule of the default bus: the quota counts them all, not only ours.
+        const allRules = await listRules();
+        const owned = new Map<string, OwnedRule>();
+        for (const rule of allRules) {
+          const name = rule.Name ?? "";
+          if (!name.startsWith(prefix)) continue;
+          const owner = ownerOf(rule);
+          if (owner?.stage === stage && name === ruleNameFor(stage, owner.jobId)) {
+            owned.set(name, { jobId: owner.jobId, rule });
+          } else if (desired.has(name)) {
+            throw new ScheduleRuleConflictError(
+              `EventBridge rule ${name} already exists but was not created by agentcron stage "${stage}" ` +
+                `(its description is ${JSON.stringify(rule.Description ?? "")}); agentcron will not overwrite it. ` +
+                "Delete or rename that rule, or deploy to another stage.",
             );
           }
-          record(want.jobId, want.name, "updated");
-          continue;
         }
-        if (have.rule.State !== want.state) {
-          if (!dryRun) {
-            await client.send(
-              want.state === "ENABLED"
-                ? new EnableRuleCommand({ Name: want.name })
-                : new DisableRuleCommand({ Name: want.name }),
-            );
-          }
-          record(want.jobId, want.name, want.state === "ENABLED" ? "enabled" : "disabled");
-          continue;
-        }
-        record(want.jobId, want.name, "unchanged");
-      }
-
-      for (const [name, { jobId }] of owned) {
-        if (desired.has(name)) continue;
-        if (!dryRun) {
-          // EventBridge refuses to delete a rule that still has targets.
-          const targets = await listTargets(name);
-          await removeTargets(
-            name,
-            targets.map((target) => target.Id ?? "").filter((id) => id !== ""),
+        const toCreate = [...desired.keys()].filter((name) => !owned.has(name)).length;
+        const toDelete = [...owned.keys()].filter((name) => !desired.has(name)).length;
+        const onDefaultBus = allRules.filter((rule) => (rule.EventBusName ?? "default") === "default").length;
+        if (toCreate > 0 && onDefaultBus - toDelete + toCreate > quota) {
+          throw new ScheduleQuotaError(
+            ruleQuotaMessage({ quota, existing: onDefaultBus - toDelete, needed: toCreate }),
           );
-          await client.send(new DeleteRuleCommand({ Name: name }));
         }
-        record(jobId, name, "deleted");
-      }
 
-      return changes.sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+        // Deletions first (their keys sort first): they free quota for the creations.
+        type Work = {
+          readonly key: string;
+          readonly name: string;
+          readonly jobId: string;
+          readonly want?: DesiredRule;
+        };
+        const work: Work[] = [
+          ...[...owned]
+            .filter(([name]) => !desired.has(name))
+            .map(([name, { jobId }]) => ({ key: `1-delete ${name}`, name, jobId })),
+          ...[...desired.values()].map((want) => ({
+            key: `2-upsert ${want.name}`,
+            name: want.name,
+            jobId: want.jobId,
+            want,
+          })),
+        ];
+        await forEachResumable(
+          pacer,
+          work,
+          (item) => item.key,
+          reconcileOptions.resumeAfter,
+          async ({ name, jobId, want }) => {
+            if (!want) {
+              if (!dryRun) {
+                // EventBridge refuses to delete a rule that still has targets.
+                const targets = await listTargets(name);
+                await removeTargets(
+                  name,
+                  targets.map((target) => target.Id ?? "").filter((id) => id !== ""),
+                );
+                await pacer.send(`delete rule ${name}`, () =>
+                  client.send(new DeleteRuleCommand({ Name: name })),
+                );
+              }
+              record({ jobId, ruleName: name, action: "deleted" });
+              return;
+            }
+            const have = owned.get(want.name);
+            if (!have) {
+              if (!dryRun) {
+                await putRule(want, true);
+                await putTarget(want);
+              }
+              record({ jobId: want.jobId, ruleName: want.name, action: "created" });
+              return;
+            }
+            const targets = await listTargets(want.name);
+            const definitionMatches =
+              have.rule.ScheduleExpression === want.expression &&
+              (have.rule.Description ?? "") === want.description &&
+              targets.length === 1 &&
+              targets[0] !== undefined &&
+              sameTarget(targets[0], want.target);
+            if (!definitionMatches) {
+              if (!dryRun) {
+                await putRule(want, false);
+                await putTarget(want);
+                // Anything else someone attached to our rule would fire with the job; drop it.
+                await removeTargets(
+                  want.name,
+                  targets.map((target) => target.Id ?? "").filter((id) => id !== FIRES_TARGET_ID),
+                );
+              }
+              record({ jobId: want.jobId, ruleName: want.name, action: "updated" });
+              return;
+            }
+            if (have.rule.State !== want.state) {
+              if (!dryRun) {
+                await pacer.send(`${want.state === "ENABLED" ? "enable" : "disable"} rule ${want.name}`, () =>
+                  client.send(
+                    want.state === "ENABLED"
+                      ? new EnableRuleCommand({ Name: want.name })
+                      : new DisableRuleCommand({ Name: want.name }),
+                  ),
+                );
+              }
+              record({
+                jobId: want.jobId,
+                ruleName: want.name,
+                action: want.state === "ENABLED" ? "enabled" : "disabled",
+              });
+              return;
+            }
+            record({ jobId: want.jobId, ruleName: want.name, action: "unchanged" });
+          },
+        );
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { describe, expect, it } from "vitest";
 import {
   createScheduleRules,
@@ -11,8 +11,10 @@ import {
   validateStage,
 } from "#adapters/eventbridge/schedule-rules.ts";
 import { validateDeployedJobSet } from "#adapters/job-set-file.ts";
+import { ScheduleQuotaError } from "#adapters/schedules/schedule-quota-error.ts";
 import { fireMessageSchema } from "#core/fires/fire-message.ts";
 import type { JobSpec } from "#core/jobs/job-schema.ts";
+import { VirtualTiming } from "#test/support/virtual-timing.ts";
 import { createFakeEventBridge } from "./support/fake-eventbridge.ts";
 import { demoJobSpec } from "./support/stack.ts";
 
@@ -23,12 +25,14 @@ function jobs(...specs: JobSpec[]) {
   return validateDeployedJobSet({ jobs: specs }).jobs;
 }
 
-function reconcilerFor(fake: ReturnType<typeof createFakeEventBridge>, stage = "dev") {
+function reconcilerFor(fake: ReturnType<typeof createFakeEventBridge>, stage = "dev", ruleQuota?: number) {
   return createScheduleRules({
     client: fake.client,
     stage,
     firesQueueArn: FIRES_QUEUE_ARN,
     deadLetterQueueArn: FIRES_DLQ_ARN,
+    ruleQuota,
+    timing: new VirtualTiming(),
   });
 }
 
@@ -286,6 +290,83 @@ describe("the EventBridge schedule reconciler", () => {
     await expect(reconciler.reconcile(jobs(demoJobSpec({ id: "a" })))).rejects.toThrow(
       /rule ac-dev-a: agentcron-fires: AccessDenied/,
     );
+  });
+});
+
+describe("the EventBridge rule quota", () => {
+  it("is checked before any rule is created: the error counts every rule on the bus and names the fix", async () => {
+    // Prepare: another application's 295 rules share the default bus
+    const fake = createFakeEventBridge();
+    for (let i = 0; i < 295; i++) fake.seed({ Name: `other-app-${i}`, ScheduleExpression: "rate(1 hour)" });
+    const reconciler = reconcilerFor(fake);
+
+    // Act
+    const act = reconciler.reconcile(
+      jobs(...Array.from({ length: 6 }, (_, i) => demoJobSpec({ id: `job-${i}` }))),
+    );
+
+    // Assess
+    await expect(act).rejects.toThrow(ScheduleQuotaError);
+    await expect(act).rejects.toThrow(
+      /allows 300 rules.*295 rules exist on it and this job set needs 6 more.*-c schedules=scheduler/,
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("counts the stage's rules that the set removes as freed", async () => {
+    const fake = createFakeEventBridge();
+    const reconciler = reconcilerFor(fake, "dev", 3);
+    await reconciler.reconcile(
+      jobs(demoJobSpec({ id: "a" }), demoJobSpec({ id: "b" }), demoJobSpec({ id: "c" })),
+    );
+
+    const changes = await reconciler.reconcile(jobs(demoJobSpec({ id: "d" }), demoJobSpec({ id: "e" })));
+
+    expect(changes.map(({ jobId, action }) => `${jobId}:${action}`)).toEqual([
+      "a:deleted",
+      "b:deleted",
+      "c:deleted",
+      "d:created",
+      "e:created",
+    ]);
+  });
+
+  it("treats LimitExceededException as final: one PutRule, then the quota error with the fix", async () => {
+    const fake = createFakeEventBridge();
+    fake.mock.on(PutRuleCommand).rejects(
+      Object.assign(new Error("The requested resource exceeds the maximum number allowed."), {
+        name: "LimitExceededException",
+      }),
+    );
+    const reconciler = reconcilerFor(fake);
+
+    const act = reconciler.reconcile(jobs(demoJobSpec({ id: "a" })));
+
+    await expect(act).rejects.toThrow(/exceeds the maximum number allowed.*-c schedules=scheduler/);
+    expect(fake.mock.commandCalls(PutRuleCommand)).toHaveLength(1);
+  });
+
+  it("retries throttled calls and still converges", async () => {
+    // Prepare: every other ListTargetsByRule call is throttled
+    const fake = createFakeEventBridge();
+    const reconciler = reconcilerFor(fake);
+    const set = jobs(...Array.from({ length: 20 }, (_, i) => demoJobSpec({ id: `job-${i}` })));
+    await reconciler.reconcile(set);
+    let calls = 0;
+    const original = fake.mock.commandCalls(ListTargetsByRuleCommand).length;
+    fake.mock.on(ListTargetsByRuleCommand).callsFake((input) => {
+      calls++;
+      if (calls % 2 === 1) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      return { Targets: structuredClone(fake.rules.get(input.Rule ?? "")?.targets ?? []) };
+    });
+
+    // Act
+    const changes = await reconciler.reconcile(set);
+
+    // Assess
+    expect(original).toBe(0);
+    expect(changes.every((change) => change.action === "unchanged")).toBe(true);
+    expect(calls).toBe(40);
   });
 });
 
