@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import { dlqListCommand, dlqRedriveCommand } from "./commands/dlq.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { inspectCommand } from "./commands/inspect.ts";
-import { applyCommand, listCommand, setEnabledCommand, showCommand } from "./commands/jobs.ts";
+import { applyCommand, deleteCommand, listCommand, setEnabledCommand, showCommand } from "./commands/jobs.ts";
 import { logsCommand } from "./commands/logs.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand } from "./commands/runs.ts";
@@ -79,17 +79,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option("--no-color", "no colour even on a terminal (NO_COLOR works too)")
     .addHelpText("after", EXIT_CODES_HELP);
 
-  const jobs = program.command("jobs").description("apply, list, show, pause and resume jobs");
+  const jobs = program.command("jobs").description("apply, list, show, pause, resume and delete jobs");
   jobs
     .command("apply")
     .description("validate a jobs file, show what changes (jobs and schedule rules), apply it")
     .requiredOption("-f, --file <path>", 'the jobs file ({"jobs": [...]}; - for stdin)')
     .option("--prune", "delete stored jobs that are not in the file")
+    .option("--allow-empty", "with --prune: allow an empty file to delete every job")
     .option("--dry-run", "show the changes, apply nothing")
     .option("-y, --yes", "apply without asking (needed when stdin is not a terminal)")
     .action(
-      handle((ctx, options: { file: string; prune?: boolean; dryRun?: boolean; yes?: boolean }) =>
-        applyCommand(ctx, options),
+      handle(
+        (
+          ctx,
+          options: { file: string; prune?: boolean; allowEmpty?: boolean; dryRun?: boolean; yes?: boolean },
+        ) => applyCommand(ctx, options),
       ),
     );
   jobs
@@ -112,6 +116,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .description("enable a job and its schedule rule")
     .argument("<jobId>")
     .action(handle((ctx, jobId: string) => setEnabledCommand(ctx, jobId, true)));
+  jobs
+    .command("delete")
+    .description("delete a job and its schedule (asks first; --yes when stdin is not a terminal)")
+    .argument("<jobId>")
+    .option("-y, --yes", "delete without asking")
+    .action(handle((ctx, jobId: string, options: { yes?: boolean }) => deleteCommand(ctx, jobId, options)));
 
   program
     .command("run")

@@ -2,10 +2,12 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createDynamoStore, type DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
 import { createScheduleRules, validateStage } from "#adapters/eventbridge/schedule-rules.ts";
+import { createSchedulerSchedules } from "#adapters/eventbridge-scheduler/scheduler-schedules.ts";
 import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
 import { builtInRegistry } from "#adapters/registry.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
@@ -66,12 +68,15 @@ export interface EnvironmentTarget {
   readonly stage?: string;
   /** AGENTCRON_SCHEDULES (the stack output ScheduleBackend): what fires the stage's jobs. @default "rules" */
   readonly schedules?: ScheduleBackend;
+  /** AGENTCRON_SCHEDULER_ROLE_ARN: the role Scheduler assumes (a Scheduler stage's `jobs apply`). */
+  readonly schedulerRoleArn?: string;
   readonly turnFunctionTimeoutSeconds: number;
   /** The stack's TurnMaxConcurrency output, when it has one. */
   readonly turnConcurrency?: number;
 }
 
 export const STAGE_VARIABLE = "AGENTCRON_STAGE";
+export const SCHEDULER_ROLE_VARIABLE = "AGENTCRON_SCHEDULER_ROLE_ARN";
 
 const HOW_TO_TARGET = [
   "  --local                 the local runtime (`npm start`) running from this directory",
@@ -156,6 +161,7 @@ export function resolveTarget(
         stage,
         turnFunctionTimeoutSeconds: turnTimeoutFrom(env),
         schedules: scheduleBackendFrom(env[ENVIRONMENT.schedules], ENVIRONMENT.schedules),
+        schedulerRoleArn: env[SCHEDULER_ROLE_VARIABLE] || undefined,
       },
     };
   }
@@ -318,6 +324,8 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
   let label: string;
   let firesQueueArn: string | undefined;
   let firesDlqArn: string | undefined;
+  let schedulerRoleArn: string | undefined =
+    spec.kind === "environment" ? spec.config.schedulerRoleArn : undefined;
   if (spec.kind === "stack") {
     const outputs = await readStackOutputs(spec, clientConfig);
     const tableName = outputs.TableName;
@@ -341,6 +349,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     };
     firesQueueArn = outputs.FiresQueueArn;
     firesDlqArn = outputs.FiresDeadLetterQueueArn;
+    schedulerRoleArn = outputs.SchedulerExecutionRoleArn;
     source = `the outputs of stack ${spec.stackName}`;
     label = `stack ${spec.stackName}${spec.region ? ` (${spec.region})` : ""}${spec.endpoint ? ` at ${spec.endpoint}` : ""}`;
   } else {
@@ -351,7 +360,11 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
 
   const dynamodb = new DynamoDBClient(clientConfig);
   const sqs = new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false });
-  const eventbridge = new EventBridgeClient({ ...clientConfig, retryMode: "adaptive", maxAttempts: 10 });
+  // One attempt per call: the reconcilers pace and retry throttling themselves, and the SDK would
+  // retry EventBridge's LimitExceededException (the rule quota) as if it were throttling.
+  const eventbridge = new EventBridgeClient({ ...clientConfig, maxAttempts: 1 });
+  const scheduler = new SchedulerClient({ ...clientConfig, maxAttempts: 1 });
+  const backend = config.schedules ?? DEFAULT_SCHEDULE_BACKEND;
   const table = { client: dynamodb, tableName: config.tableName };
   const queues: Record<string, string | undefined> = {
     firesQueueUrl: config.firesQueueUrl,
@@ -375,7 +388,12 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     sqs,
     dynamodb,
     stage,
-    schedulesLabel: stage ? `EventBridge rules ac-${stage}-*` : "EventBridge rules (stage unknown)",
+    schedulesLabel:
+      backend === "scheduler"
+        ? `EventBridge Scheduler schedules in group agentcron-${stage ?? "(stage unknown)"}`
+        : stage
+          ? `EventBridge rules ac-${stage}-*`
+          : "EventBridge rules (stage unknown)",
     turnLogs: stage
       ? `the log group /aws/lambda/${resourceName(stage, "turn")}`
       : "the turn function's log group",
@@ -407,17 +425,30 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
       }
       const arn = firesQueueArn ?? (await queueArn(requireQueue(queues, "fires", false, source)));
       if (!arn) throw new NotFoundError(`cannot read the fires queue's ARN from ${source}`);
-      return createScheduleRules({
-        client: eventbridge,
+      const deadLetterQueueArn = firesDlqArn ?? (await queueArn(queues.firesDlqUrl));
+      if (backend !== "scheduler") {
+        return createScheduleRules({ client: eventbridge, stage, firesQueueArn: arn, deadLetterQueueArn });
+      }
+      if (!schedulerRoleArn || !deadLetterQueueArn) {
+        throw new NotFoundError(
+          `the stage uses EventBridge Scheduler, but ${source} does not name its execution role and fires DLQ: ` +
+            `target the stack with --stage ${stage}, or set ${SCHEDULER_ROLE_VARIABLE}`,
+        );
+      }
+      return createSchedulerSchedules({
+        client: scheduler,
         stage,
         firesQueueArn: arn,
-        deadLetterQueueArn: firesDlqArn ?? (await queueArn(queues.firesDlqUrl)),
+        deadLetterQueueArn,
+        executionRoleArn: schedulerRoleArn,
+        clock,
       });
     },
     close: () => {
       dynamodb.destroy();
       sqs.destroy();
       eventbridge.destroy();
+      scheduler.destroy();
     },
   };
 }

@@ -18,8 +18,24 @@ import type { JobStats } from "./stats/job-stats.ts";
 // Ports: what the core needs from the outside world. The adapters live in adapters/ (DynamoDB,
 // SQS, EventBridge, CloudWatch EMF); the core never imports an SDK.
 
+/**
+ * Who owns a stored job (core/jobs/job-ownership.ts): the deployed job file, or whoever applied it
+ * with the CLI. A deploy prunes only the file's jobs; an operator's pause or resume of a file job
+ * is kept until the file changes that job's `enabled`.
+ */
+export interface JobOwnership {
+  /** `file`: applied from the deployed jobs file (npm start, cdk deploy). `cli`: by `jobs apply`. */
+  readonly managedBy?: "file" | "cli";
+  /** An operator paused or resumed this file job: `enabled` was chosen when the file said `fileEnabled`. */
+  readonly operatorEnabled?: {
+    readonly enabled: boolean;
+    readonly fileEnabled: boolean;
+    readonly at: number;
+  };
+}
+
 /** A job as stored: the user's spec (validated again on every read), versioned. */
-export interface StoredJob {
+export interface StoredJob extends JobOwnership {
   readonly jobId: string;
   readonly spec: JobSpec & Record<string, unknown>;
   /** Starts at 1; every change increments it. Runs record the version they ran. */
@@ -35,10 +51,21 @@ export interface JobStore {
   listJobs(): Promise<StoredJob[]>;
   /**
    * Creates a job (`previous` undefined) or replaces `previous`, if the stored version is still
-   * `previous.version`; the new version is one higher.
+   * `previous.version`; the new version is one higher. `ownership` is stored with it (none: none).
    * @throws ConcurrentJobChangeError when someone else changed it in between.
    */
-  putJob(spec: StoredJob["spec"], previous: StoredJob | undefined, nowMs: number): Promise<StoredJob>;
+  putJob(
+    spec: StoredJob["spec"],
+    previous: StoredJob | undefined,
+    nowMs: number,
+    ownership?: JobOwnership,
+  ): Promise<StoredJob>;
+  /**
+   * Replaces a job's ownership without changing its spec or version, if the version is still
+   * `expectedVersion`.
+   * @throws ConcurrentJobChangeError when someone else changed it in between.
+   */
+  setJobOwnership(jobId: string, expectedVersion: number, ownership: JobOwnership): Promise<void>;
   deleteJob(jobId: string, expectedVersion: number): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { validateStage } from "#adapters/eventbridge/schedule-rules.ts";
+import { DEFAULT_RULE_QUOTA, ruleQuotaMessage, validateStage } from "#adapters/eventbridge/schedule-rules.ts";
 import { type DeployedJobSet, turnTimeoutFor } from "#adapters/job-set-file.ts";
 import { simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
@@ -50,6 +50,16 @@ export interface AgentcronStackProps extends StackProps {
    * @default false
    */
   readonly perJobMetrics?: boolean;
+   * Which service fires the jobs: EventBridge rules (UTC cron and rate, at most the account's rule
+   * quota — 300 by default, shared with everything else on the default bus) or EventBridge
+   * Scheduler (time zones, one-time at(), flexible windows, millions of schedules).
+   * @default "rules"
+   */
+  readonly schedules?: "rules" | "scheduler";
+  /** The account's "Number of rules" quota on the default bus, when raised. @default 300 */
+  readonly ruleQuota?: number;
+  /** @default the synthesis time: every deploy reconciles the schedules again */
+  readonly reconcileToken?: string;
 }
 
 /**
@@ -59,6 +69,7 @@ export interface AgentcronStackProps extends StackProps {
  */
 export class AgentcronStack extends Stack {
   readonly stage: string;
+  readonly scheduleBackend: "rules" | "scheduler";
   readonly turnTimeoutSeconds: number;
   readonly table: AgentcronTable;
   readonly fires: WorkQueue;
@@ -77,6 +88,8 @@ export class AgentcronStack extends Stack {
     });
     const stage = validateStage(props.stage);
     this.stage = stage;
+    this.scheduleBackend = props.schedules ?? "rules";
+    if (this.scheduleBackend === "rules") checkRuleQuota(props.jobSet.jobs.length, props.ruleQuota);
     const removalPolicy =
       props.removalPolicy ?? (isProductionStage(stage) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.turnTimeoutSeconds = checkedTurnTimeout(
@@ -123,11 +136,15 @@ export class AgentcronStack extends Stack {
       turnMaxConcurrency,
       dispatchReservedConcurrency: props.dispatchReservedConcurrency,
       bedrockRegions: props.bedrockRegions,
+      schedules: this.scheduleBackend,
     });
     this.scheduling = new Scheduling(this, "Schedules", {
       ...common,
       stage,
       jobSet: props.jobSet,
+      backend: this.scheduleBackend,
+      ruleQuota: props.ruleQuota,
+      reconcileToken: props.reconcileToken,
       table: this.table.table,
       fires: this.fires,
       sweepFunction: this.functions.sweep.fn,
@@ -168,6 +185,8 @@ export class AgentcronStack extends Stack {
       dashboard: this.dashboard.dashboard,
       turnTimeoutSeconds: this.turnTimeoutSeconds,
       turnMaxConcurrency,
+      scheduleBackend: this.scheduleBackend,
+      schedulerExecutionRoleArn: this.scheduling.schedulerBackend?.executionRole.roleArn,
     });
     acknowledgeNagFindings(this);
   }
@@ -180,4 +199,17 @@ function checkedTurnTimeout(seconds: number): number {
     );
   }
   return seconds;
+}
+
+/**
+ * A rules stage cannot hold more jobs than the default bus has rules: refuse at synth, before
+ * anything is deployed, with the same message the reconciler gives.
+ */
+function checkRuleQuota(jobCount: number, quota = DEFAULT_RULE_QUOTA): void {
+  if (jobCount > quota) throw new RuleQuotaError(ruleQuotaMessage({ quota, needed: jobCount }));
+}
+
+/** The job set needs more EventBridge rules than the account's quota allows. */
+export class RuleQuotaError extends Error {
+  override name = "RuleQuotaError";
 }

@@ -6,12 +6,16 @@
 //   -c dispatchReservedConcurrency=5
 //   -c bedrockRegions=us-east-1,us-east-2,us-west-2
 //   -c perJobMetrics=true       also publish each job's own metric series (default false: cost per job)
+//   -c schedules=scheduler      what fires the jobs: rules (default) or scheduler (EventBridge Scheduler)
+//   -c eventBridgeRuleQuota=500 the account's raised "Number of rules" quota (rules)
 import { resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { InvalidStageError } from "#adapters/eventbridge/schedule-rules.ts";
 import { loadJobSet } from "#adapters/job-set-file.ts";
 import { JobValidationError } from "#core/errors.ts";
+import { parseScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { addAgentcronStack } from "./agentcron-app.ts";
+import { RuleQuotaError } from "./agentcron-stack.ts";
 import { PROJECT_ROOT } from "./lambda-function.ts";
 
 const app = new App();
@@ -35,9 +39,14 @@ const booleanContext = (key: string): boolean | undefined => {
 
 try {
   const jobsFile = resolve(PROJECT_ROOT, context("jobsFile") ?? "jobs.json");
+  const schedules = parseScheduleBackend(context("schedules"), "-c schedules");
+  if (schedules === "local")
+    throw new RangeError('-c schedules: "local" is the local runtime\'s; use rules or scheduler');
   addAgentcronStack(app, {
     stage: context("stage") ?? "dev",
-    jobSet: loadJobSet(jobsFile),
+    jobSet: loadJobSet(jobsFile, schedules),
+    schedules,
+    ruleQuota: numberContext("eventBridgeRuleQuota"),
     turnTimeoutSeconds: numberContext("turnTimeoutSeconds"),
     dispatchMaxConcurrency: numberContext("dispatchMaxConcurrency"),
     turnMaxConcurrency: numberContext("turnMaxConcurrency"),
@@ -49,7 +58,12 @@ try {
   });
 } catch (error) {
   // A readable list of problems instead of a stack trace: the person fixes jobs.json or the stage.
-  if (error instanceof JobValidationError || error instanceof InvalidStageError) {
+  if (
+    error instanceof JobValidationError ||
+    error instanceof InvalidStageError ||
+    error instanceof RuleQuotaError ||
+    error instanceof RangeError
+  ) {
     console.error(`agentcron: cannot synthesise the stack: ${error.message}`);
     process.exit(1);
   }

@@ -65,6 +65,8 @@ export interface RunEngineFunctionsProps {
   readonly dispatchReservedConcurrency?: number;
   /** Regions where the bedrock harness may invoke models. @default [the stack's region] */
   readonly bedrockRegions?: readonly string[];
+  /** Which service fires the jobs (what a job's schedule may ask for). @default "rules" */
+  readonly schedules?: "rules" | "scheduler";
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
@@ -129,6 +131,8 @@ export class RunEngineFunctions extends Construct {
       // Every function validates jobs against the turn function's real timeout (invariant 8).
       turnFunctionTimeoutSeconds: (fn) =>
         fn.addEnvironment(ENVIRONMENT.turnFunctionTimeoutSeconds, turnTimeoutSeconds),
+      // Every function validates jobs against what the stage's schedule backend can do.
+      schedules: (fn) => fn.addEnvironment(ENVIRONMENT.schedules, props.schedules ?? "rules"),
       tableName: (fn) => bindTable(fn, table, { actions: TABLE_ACCESS.runEngine }),
       alarmTopicArn: (fn) => bindAlarmTopic(fn, props.alarmTopic),
       perJobMetrics: (fn) =>

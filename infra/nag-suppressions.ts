@@ -11,9 +11,17 @@ export const WILDCARD_RESOURCE_REASONS: readonly { readonly resource: RegExp; re
   {
     resource: /^\*$/,
     reason:
-      "events:ListRules supports no resource-level permission, so AWS requires Resource '*'. It is the only " +
-      "action on '*' (the job-apply function's other EventBridge actions are scoped to the stage's rules), and " +
-      "the reconciler lists by the stage's name prefix and only changes rules carrying its owner marker.",
+      "events:ListRules (a rules stage) and scheduler:ListSchedules (a Scheduler stage) support no resource-level " +
+      "permission, so AWS requires Resource '*'. Each is the only action on '*' (the job-apply function's other " +
+      "EventBridge or Scheduler actions are scoped to the stage's rules or schedule group); they list names and " +
+      "states, and the reconciler changes only the stage's own rules or the schedules of its own group.",
+  },
+  {
+    resource: /:scheduler:.+:schedule\/agentcron-[a-z][a-z0-9]*\/\*$/,
+    reason:
+      "Job schedules are created at deploy time and by the CLI, one per job, in the stage's own schedule group " +
+      "agentcron-<stage>; their names are not known at synth. The pattern is that group only (stages contain no " +
+      "'-', so it matches no other stage's group); the execution role's trust is limited to it too.",
   },
   {
     resource: /:events:.+:rule\/ac-[a-z][a-z0-9]*-\*$/,

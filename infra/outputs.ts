@@ -15,6 +15,9 @@ export interface StackOutputsProps {
   readonly dashboard: cloudwatch.Dashboard;
   readonly turnTimeoutSeconds: number;
   readonly turnMaxConcurrency: number;
+  readonly scheduleBackend: "rules" | "scheduler";
+  /** The role EventBridge Scheduler assumes to deliver fires (Scheduler stages). */
+  readonly schedulerExecutionRoleArn?: string;
 }
 
 /**
@@ -59,6 +62,18 @@ export function addStackOutputs(stack: Stack, props: StackOutputsProps): void {
     `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${props.dashboard.dashboardName}`,
     "CloudWatch dashboard in the console",
   );
+  output(
+    "ScheduleBackend",
+    props.scheduleBackend,
+    "What fires the jobs: rules (EventBridge rules ac-<stage>-*) or scheduler (EventBridge Scheduler group agentcron-<stage>)",
+  );
+  if (props.schedulerExecutionRoleArn) {
+    output(
+      "SchedulerExecutionRoleArn",
+      props.schedulerExecutionRoleArn,
+      "The role EventBridge Scheduler assumes to send fires (the CLI's jobs apply passes it to new schedules)",
+    );
+  }
   output(
     "TurnFunctionTimeoutSeconds",
     String(props.turnTimeoutSeconds),

@@ -178,16 +178,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { clients, log, metrics: createLoggingMetrics(log), events: new RecordingEvents() },
     );
     const schedules = createTableSchedules(deps.store.table, deps.clock);
+    // The file's authority, as a deploy has it (core/jobs/job-ownership.ts): its jobs are stored as
+    // the file's, those that left it are pruned, CLI-applied jobs and an operator's pause or
+    // resume of a file job are kept.
     const applied = jobSet
       ? await applyJobs(
           jobSet.document,
-          {
-            jobs: deps.store.jobs,
-            clock: deps.clock,
-            validation: deps.validation,
-            schedules,
-          },
-          { turnConcurrency },
+          { jobs: deps.store.jobs, clock: deps.clock, validation: deps.validation, schedules },
+          { source: "file", prune: true, allowEmpty: true, turnConcurrency },
         )
       : undefined;
     for (const warning of applied?.warnings ?? []) log.warn(`jobs: ${warning.message}`);

@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   }
   for (const change of runtime.applied?.changes ?? []) {
     process.stdout.write(
-      `  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}\n`,
+      `  job ${change.jobId}: ${change.kind}${change.changedFields ? ` (${change.changedFields.join(", ")})` : ""}${change.keptOperatorEnabled ? " (kept paused/resumed as an operator set it with the CLI)" : ""}\n`,
     );
   }
   process.stdout.write(

@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { ConcurrentJobChangeError } from "#core/errors.ts";
 import { specHashOf } from "#core/jobs/canonical-json.ts";
 import type { JobStore, StoredJob } from "#core/ports.ts";
@@ -17,7 +22,7 @@ export function createJobRepository(table: TableContext): JobStore {
       return (await collectItems(partitionItems(table, keys.job("any").pk))).map(jobFromItem);
     },
 
-    async putJob(spec, previous, nowMs) {
+    async putJob(spec, previous, nowMs, ownership = {}) {
       const jobId = String(spec.id);
       const expectedVersion = previous?.version ?? 0;
       const stored: StoredJob = {
@@ -27,6 +32,8 @@ export function createJobRepository(table: TableContext): JobStore {
         specHash: specHashOf(spec),
         createdAt: previous?.createdAt ?? nowMs,
         updatedAt: nowMs,
+        ...(ownership.managedBy ? { managedBy: ownership.managedBy } : {}),
+        ...(ownership.operatorEnabled ? { operatorEnabled: ownership.operatorEnabled } : {}),
       };
       try {
         await table.client.send(
@@ -48,6 +55,49 @@ export function createJobRepository(table: TableContext): JobStore {
         throw error;
       }
       return stored;
+    },
+
+    async setJobOwnership(jobId, expectedVersion, ownership) {
+      const set = [
+        ...(ownership.managedBy ? ["#managedBy = :managedBy"] : []),
+        ...(ownership.operatorEnabled ? ["#operatorEnabled = :operatorEnabled"] : []),
+      ];
+      const remove = [
+        ...(ownership.managedBy ? [] : ["#managedBy"]),
+        ...(ownership.operatorEnabled ? [] : ["#operatorEnabled"]),
+      ];
+      try {
+        await table.client.send(
+          new UpdateItemCommand({
+            TableName: table.tableName,
+            Key: attributeValues(keys.job(jobId)),
+            UpdateExpression: [
+              set.length ? `SET ${set.join(", ")}` : "",
+              remove.length ? `REMOVE ${remove.join(", ")}` : "",
+            ]
+              .join(" ")
+              .trim(),
+            ConditionExpression: "#version = :expected",
+            ExpressionAttributeNames: {
+              "#version": "version",
+              "#managedBy": "managedBy",
+              "#operatorEnabled": "operatorEnabled",
+            },
+            ExpressionAttributeValues: attributeValues({
+              ":expected": expectedVersion,
+              ":managedBy": ownership.managedBy,
+              ":operatorEnabled": ownership.operatorEnabled,
+            }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          throw new ConcurrentJobChangeError(
+            `job ${jobId} changed while its owner was being recorded (expected version ${expectedVersion}); re-read and apply again`,
+          );
+        }
+        throw error;
+      }
     },
 
     async deleteJob(jobId, expectedVersion) {

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { getJob } from "#adapters/dynamodb/reads.ts";
 import { formatIssues, JobValidationError } from "#core/errors.ts";
-import { type ApplyJobsReport, applyJobs, type JobChange } from "#core/jobs/apply-jobs.ts";
+import { type ApplyJobsReport, applyJobs, EmptyJobSetError, type JobChange } from "#core/jobs/apply-jobs.ts";
 import { JOB_DEFAULTS } from "#core/jobs/job-schema.ts";
+import { deleteJob } from "#core/jobs/operator-commands.ts";
+import type { StoredJob } from "#core/ports.ts";
 import { FAILURE_STATUSES } from "#core/runs/run-record.ts";
 import { firstCommandOf } from "#core/stats/job-health.ts";
 import { describeDuration, describeTime } from "#core/time-format.ts";
@@ -10,15 +13,17 @@ import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
 import { type JobState, readJobStates, runningHolder, upcomingFires } from "../job-state.ts";
 import { setJobEnabled } from "../operations/job-enabled.ts";
-import { readJobOverview } from "../operations/job-overview.ts";
+import { jobNotFound, readJobOverview } from "../operations/job-overview.ts";
 import { percent, renderTable, truncate } from "../output.ts";
 import { renderJobChanges, renderScheduleChanges } from "../render/apply-plan.ts";
 import { relativeTime } from "../render/durations.ts";
 import { renderRunRows } from "../render/run-table.ts";
+import type { Deployment } from "../target.ts";
 
 export interface ApplyOptions {
   readonly file: string;
   readonly prune?: boolean;
+  readonly allowEmpty?: boolean;
   readonly dryRun?: boolean;
   readonly yes?: boolean;
 }
@@ -42,11 +47,12 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   let plan: ApplyJobsReport;
   try {
     plan = await applyJobs(document, deps, {
-      prune: options.prune ?? false,
+      ...applyOptionsOf(options),
       dryRun: true,
       turnConcurrency: deployment.turnConcurrency,
     });
   } catch (error) {
+    if (error instanceof EmptyJobSetError) throw new UsageError(`${options.file}: ${error.message}`);
     if (!(error instanceof JobValidationError)) throw error;
     ctx.out.data({ ok: false, file: options.file, applied: false, issues: error.issues });
     ctx.out.error(
@@ -105,7 +111,7 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
       return EXIT.ok;
     }
   }
-  const report = await applyJobs(document, deps, { prune: options.prune ?? false });
+  const report = await applyJobs(document, deps, applyOptionsOf(options));
   out.data({
     ok: true,
     target: deployment.label,
@@ -115,6 +121,11 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
   });
   out.line(`Applied: ${summarize(report)}.`);
   return EXIT.ok;
+}
+
+/** A file applied with the CLI is the operator's: its jobs are `managedBy: "cli"` (job-ownership.ts). */
+function applyOptionsOf(options: ApplyOptions) {
+  return { prune: options.prune ?? false, allowEmpty: options.allowEmpty ?? false, source: "cli" as const };
 }
 
 function readJobsFile(path: string, ctx: CommandContext): unknown {
@@ -460,8 +471,9 @@ export async function showCommand(
 }
 
 /**
- * `jobs pause ID` / `jobs resume ID`: stores the job with `enabled` flipped through the same apply
- * path as `jobs apply`, so its schedule rule is disabled or enabled with it.
+ * `jobs pause ID` / `jobs resume ID`: stores the job with `enabled` flipped and reconciles its
+ * schedule. For a job from the jobs file the choice sticks: applying the file again (npm start,
+ * cdk deploy) keeps it until the file changes that job's `enabled`.
  */
 export async function setEnabledCommand(
   ctx: CommandContext,
@@ -473,12 +485,69 @@ export async function setEnabledCommand(
   const { change, rule } = result;
   const verb = enabled ? "resumed" : "paused";
   ctx.out.data({ ok: true, jobId, enabled, changed: result.changed, change, schedule: rule });
+  const sticks =
+    result.changed && result.fromFile
+      ? ` It comes from the jobs file: applying the file again keeps it ${enabled ? "enabled" : "paused"} until the file changes its "enabled".`
+      : "";
   ctx.out.line(
     result.changed
-      ? `Job ${jobId} ${verb} (v${change?.fromVersion} → v${change?.toVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`
+      ? `Job ${jobId} ${verb} (v${change?.fromVersion} → v${change?.toVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.${sticks}`
       : `Job ${jobId} is already ${enabled ? "enabled" : "paused"} (v${result.fromVersion}); rule ${rule?.ruleName ?? "?"} ${rule?.action ?? "?"}.`,
   );
   return EXIT.ok;
+}
+
+/**
+ * `jobs delete ID`: deletes the job and its schedule after a confirmation (on a terminal) or with
+ * `--yes`. Its runs and fire records stay until their retention ends.
+ */
+export async function deleteCommand(
+  ctx: CommandContext,
+  jobId: string,
+  options: { yes?: boolean },
+): Promise<ExitCode> {
+  const deployment = await ctx.connect();
+  const stored = await requireJob(deployment, jobId);
+  const fromFile =
+    stored.managedBy === "file"
+      ? " It comes from the jobs file: the next deploy (or npm start) creates it again unless you remove it from the file."
+      : "";
+  if (!options.yes) {
+    if (ctx.io.stdin.isTTY !== true) {
+      throw new UsageError(
+        `not deleting job ${jobId} without a confirmation: stdin is not a terminal. Pass --yes to delete it.`,
+      );
+    }
+    ctx.out.line(
+      `Job ${jobId} (v${stored.version}, schedule ${String(stored.spec.schedule)}) on ${deployment.label}.${fromFile}`,
+    );
+    if (!(await confirm(ctx, `Delete job ${jobId} and its schedule? [y/N] `))) {
+      ctx.out.data({ ok: true, jobId, deleted: false });
+      ctx.out.line("Nothing was deleted.");
+      return EXIT.ok;
+    }
+  }
+  const schedule = await deleteJob(stored, await operatorDepsOf(deployment));
+  ctx.out.data({ ok: true, jobId, deleted: true, fromVersion: stored.version, schedule });
+  ctx.out.line(
+    `Job ${jobId} deleted (was v${stored.version}); rule ${schedule?.ruleName ?? "(none)"} ${schedule?.action ?? "absent"}. Its runs stay until their retention ends.${fromFile}`,
+  );
+  return EXIT.ok;
+}
+
+async function requireJob(deployment: Deployment, jobId: string): Promise<StoredJob> {
+  const stored = await getJob(deployment.table, jobId);
+  if (!stored) throw jobNotFound(deployment, jobId);
+  return stored;
+}
+
+async function operatorDepsOf(deployment: Deployment) {
+  return {
+    jobs: deployment.store.jobs,
+    clock: deployment.clock,
+    validation: deployment.validation,
+    schedules: await deployment.schedules(),
+  };
 }
 
 function plural(count: number, noun: string): string {

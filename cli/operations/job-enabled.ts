@@ -1,5 +1,6 @@
 import { getJob } from "#adapters/dynamodb/reads.ts";
-import { applyJobs, type JobChange } from "#core/jobs/apply-jobs.ts";
+import type { JobChange } from "#core/jobs/apply-jobs.ts";
+import { setJobEnabled as storeJobEnabled } from "#core/jobs/operator-commands.ts";
 import type { ScheduleChange } from "#core/ports.ts";
 import type { Deployment } from "../target.ts";
 import { jobNotFound } from "./job-overview.ts";
@@ -15,11 +16,16 @@ export interface JobEnabledChange {
   readonly change?: JobChange;
   /** What became of its schedule rule. */
   readonly rule?: ScheduleChange;
+  /**
+   * The job comes from the jobs file: the choice is kept when the file is applied again (npm
+   * start, cdk deploy) until the file changes the job's `enabled` (core/jobs/job-ownership.ts).
+   */
+  readonly fromFile: boolean;
 }
 
 /**
- * Pauses (`enabled` false) or resumes a job: stores it with `enabled` flipped — a new version —
- * through the same apply path as `jobs apply`, so its schedule rule is disabled or enabled with it.
+ * Pauses (`enabled` false) or resumes a job: stores it with `enabled` flipped — a new version,
+ * the same owner — and reconciles the schedules, so its rule is disabled or enabled with it.
  * @throws NotFoundError when the deployment has no such job.
  */
 export async function setJobEnabled(
@@ -29,20 +35,27 @@ export async function setJobEnabled(
 ): Promise<JobEnabledChange> {
   const stored = await getJob(deployment.table, jobId);
   if (!stored) throw jobNotFound(deployment, jobId);
-  const already = (stored.spec.enabled ?? true) === enabled;
-  const spec = already ? stored.spec : { ...stored.spec, enabled };
-  const schedules = await deployment.schedules();
-  const report = await applyJobs(
-    { jobs: [spec] },
-    { jobs: deployment.store.jobs, clock: deployment.clock, validation: deployment.validation, schedules },
-    { prune: false },
-  );
+  const result = await storeJobEnabled(stored, enabled, {
+    jobs: deployment.store.jobs,
+    clock: deployment.clock,
+    validation: deployment.validation,
+    schedules: await deployment.schedules(),
+  });
   return {
     jobId,
     enabled,
-    changed: !already,
+    changed: result.changed,
     fromVersion: stored.version,
-    change: report.changes.find((candidate) => candidate.jobId === jobId),
-    rule: report.schedules?.find((candidate) => candidate.jobId === jobId),
+    change: result.changed
+      ? {
+          jobId,
+          kind: "updated",
+          changedFields: ["enabled"],
+          fromVersion: result.fromVersion,
+          toVersion: result.toVersion,
+        }
+      : { jobId, kind: "unchanged", fromVersion: stored.version, toVersion: stored.version },
+    rule: result.schedule,
+    fromFile: stored.managedBy === "file",
   };
 }

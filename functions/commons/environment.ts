@@ -65,6 +65,7 @@ export const FUNCTION_ENVIRONMENT = {
     "turnFunctionTimeoutSeconds",
     "alarmTopicArn",
     "perJobMetrics",
+    "schedules",
   ],
   /** Makes a turn that could not begin come back soon (its own queue); parks poison in the turns DLQ. */
   turn: [
@@ -75,6 +76,7 @@ export const FUNCTION_ENVIRONMENT = {
     "turnFunctionTimeoutSeconds",
     "alarmTopicArn",
     "perJobMetrics",
+    "schedules",
   ],
   /** Drains buffered fires; re-hands and retries runs to the turns queue, and reads its backlog. */
   sweep: [
@@ -85,9 +87,10 @@ export const FUNCTION_ENVIRONMENT = {
     "turnFunctionTimeoutSeconds",
     "alarmTopicArn",
     "perJobMetrics",
+    "schedules",
   ],
   /** Writes the job set; its schedule rules' targets come from the custom resource's properties. */
-  applyJobs: ["tableName", "turnFunctionTimeoutSeconds"],
+  applyJobs: ["tableName", "turnFunctionTimeoutSeconds", "schedules"],
 } as const satisfies Record<FunctionName, readonly EnvironmentKey[]>;
 
 /** Where run lifecycle events go: the deployment's EventBridge bus, or (explicitly) the log. */
@@ -112,7 +115,9 @@ export type FunctionEnvironment<F extends FunctionName> = {
         ? number
         : K extends "perJobMetrics"
           ? boolean
-          : string;
+          : K extends "schedules"
+            ? ScheduleBackend
+            : string;
 } & { readonly serviceName: string };
 
 /** Raised at cold start when configuration is missing, naming every missing variable. */
@@ -153,6 +158,13 @@ export function readFunctionEnvironment<F extends FunctionName>(
       if (raw === undefined || raw === "" || raw === "false" || raw === "true")
         values.perJobMetrics = raw === "true";
       else problems.push(`${ENVIRONMENT.perJobMetrics} must be "true" or "false", got "${raw}"`);
+    } else if (key === "schedules") {
+      // Unset means EventBridge rules, the default backend (stacks deployed before there were two).
+      try {
+        values.schedules = parseScheduleBackend(env[ENVIRONMENT.schedules], ENVIRONMENT.schedules);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     } else if (key === "turnFunctionTimeoutSeconds") {
       const timeout = parseTurnFunctionTimeout(env);
       if (typeof timeout === "string") problems.push(timeout);

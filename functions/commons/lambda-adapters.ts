@@ -14,6 +14,7 @@ import {
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { AgentCatalog } from "#core/jobs/catalog.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import type { ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import type { Logger } from "#core/logger.ts";
 import type { HealthNotifications, LifecycleEvents, Metrics } from "#core/ports.ts";
 import type { HealthTracking } from "#core/stats/track-job-health.ts";
@@ -58,6 +59,7 @@ export function createLambdaBasics(
     readonly lifecycleEvents: LifecycleEventsTarget;
     readonly healthNotifications: HealthNotificationsTarget;
     readonly perJobMetrics: boolean;
+    readonly schedules: ScheduleBackend;
   },
   catalog: AgentCatalog,
 ): LambdaBasics {
@@ -73,7 +75,11 @@ export function createLambdaBasics(
     },
     log,
     clock: systemClock,
-    validation: { catalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
+    validation: {
+      catalog,
+      functionTimeoutSeconds: config.turnFunctionTimeoutSeconds,
+      schedules: config.schedules,
+    },
   };
 }
 

@@ -65,7 +65,11 @@ export function applyJobsDependenciesFromEnvironment(
   return {
     jobs: createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName }).jobs,
     clock: systemClock,
-    validation: { catalog: builtInCatalog, functionTimeoutSeconds: config.turnFunctionTimeoutSeconds },
+    validation: {
+      catalog: builtInCatalog,
+      functionTimeoutSeconds: config.turnFunctionTimeoutSeconds,
+      schedules: config.schedules,
+    },
     log: createPowertoolsLogger({ serviceName: config.serviceName }),
   };
 }

@@ -459,6 +459,7 @@ describe("the dashboard and outputs", () => {
         "FiresDeadLetterQueueUrl",
         "FiresQueueArn",
         "FiresQueueUrl",
+        "ScheduleBackend",
         "Stage",
         "TableName",
         "TurnFunctionTimeoutSeconds",

@@ -1,15 +1,25 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from "aws-lambda";
+import type { CloudFormationCustomResourceResponse } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { builtInRegistry } from "#adapters/registry.ts";
 import { ManualClock } from "#core/clock.ts";
-import type { JobDefinition } from "#core/jobs/job-schema.ts";
 import { silentLogger } from "#core/logger.ts";
-import type { JobStore, ScheduleChange, Schedules, StoredJob } from "#core/ports.ts";
+import type {
+  JobOwnership,
+  JobStore,
+  ReconcileOptions,
+  ScheduleChange,
+  ScheduledJob,
+  Schedules,
+  StoredJob,
+} from "#core/ports.ts";
+import { ReconcileIncompleteError } from "#core/schedules/reconcile-incomplete.ts";
 import {
   createJobSchedulesHandler,
+  type JobSchedulesEvent,
   type JobSchedulesProperties,
+  MAX_CONTINUATIONS,
   type ScheduleTarget,
   sendCloudFormationResponse,
 } from "#functions/handlers/apply-jobs-handler.ts";
@@ -33,7 +43,12 @@ class InMemoryJobs implements JobStore {
   async listJobs() {
     return [...this.jobs.values()];
   }
-  async putJob(spec: StoredJob["spec"], previous: StoredJob | undefined, nowMs: number) {
+  async putJob(
+    spec: StoredJob["spec"],
+    previous: StoredJob | undefined,
+    nowMs: number,
+    ownership: JobOwnership = {},
+  ) {
     const stored: StoredJob = {
       jobId: String(spec.id),
       spec,
@@ -41,9 +56,19 @@ class InMemoryJobs implements JobStore {
       specHash: JSON.stringify(spec),
       createdAt: previous?.createdAt ?? nowMs,
       updatedAt: nowMs,
+      ...ownership,
     };
     this.jobs.set(stored.jobId, stored);
     return stored;
+  }
+  async setJobOwnership(jobId: string, _expectedVersion: number, ownership: JobOwnership) {
+    const stored = this.jobs.get(jobId);
+    if (stored)
+      this.jobs.set(jobId, {
+        ...stored,
+        managedBy: ownership.managedBy,
+        operatorEnabled: ownership.operatorEnabled,
+      });
   }
   async deleteJob(jobId: string) {
     this.jobs.delete(jobId);
@@ -52,23 +77,37 @@ class InMemoryJobs implements JobStore {
 
 /** Schedules that record what they were asked to reconcile, and for which target. */
 class RecordingSchedules implements Schedules {
-  readonly calls: { target: ScheduleTarget; jobIds: string[] }[] = [];
+  readonly calls: { target: ScheduleTarget; jobIds: string[]; resumeAfter?: string }[] = [];
   constructor(
     private readonly target: ScheduleTarget,
     private readonly log: RecordingSchedules["calls"],
     private readonly delayMs = 0,
+    /** Calls that run out of time: each reconciles one job, then stops. */
+    private readonly incompleteCalls: { count: number } = { count: 0 },
   ) {}
-  async reconcile(jobs: readonly JobDefinition[]): Promise<ScheduleChange[]> {
+  async reconcile(jobs: readonly ScheduledJob[], options: ReconcileOptions = {}): Promise<ScheduleChange[]> {
     if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    this.log.push({ target: this.target, jobIds: jobs.map((job) => job.id) });
-    return jobs.map((job) => ({ jobId: job.id, ruleName: `ac-dev-${job.id}`, action: "created" }));
+    this.log.push({
+      target: this.target,
+      jobIds: jobs.map((job) => job.id),
+      resumeAfter: options.resumeAfter,
+    });
+    const todo = jobs.filter((job) => options.resumeAfter === undefined || job.id > options.resumeAfter);
+    const changes = todo.map(
+      (job): ScheduleChange => ({ jobId: job.id, ruleName: `ac-dev-${job.id}`, action: "created" }),
+    );
+    if (this.incompleteCalls.count > 0 && todo.length > 1) {
+      this.incompleteCalls.count--;
+      throw new ReconcileIncompleteError(changes.slice(0, 1), "the time budget ran out", todo[0]?.id);
+    }
+    return changes;
   }
 }
 
 function event(
   requestType: "Create" | "Update" | "Delete",
   properties: Record<string, unknown> = PROPERTIES,
-): CloudFormationCustomResourceEvent {
+): JobSchedulesEvent {
   const common = {
     ServiceToken: "arn:aws:lambda:us-east-1:123456789012:function:agentcron-dev-apply-jobs",
     ResponseURL: "https://cloudformation-custom-resource-response.example/response",
@@ -90,10 +129,19 @@ function event(
   return { ...common, RequestType: "Delete", PhysicalResourceId: "agentcron-dev-job-schedules" };
 }
 
-function setUp(options: { remainingMs?: number; reconcileDelayMs?: number } = {}) {
+function setUp(
+  options: {
+    remainingMs?: number;
+    reconcileDelayMs?: number;
+    incompleteReconciles?: number;
+    objects?: Record<string, string>;
+  } = {},
+) {
   const jobs = new InMemoryJobs();
   const reconciled: RecordingSchedules["calls"] = [];
   const responses: { url: string; response: CloudFormationCustomResourceResponse }[] = [];
+  const continued: JobSchedulesEvent[] = [];
+  const incomplete = { count: options.incompleteReconciles ?? 0 };
   const handler = createJobSchedulesHandler({
     load: () => ({
       jobs,
@@ -101,7 +149,16 @@ function setUp(options: { remainingMs?: number; reconcileDelayMs?: number } = {}
       validation: { catalog: builtInRegistry.catalog, functionTimeoutSeconds: 900 },
       log: silentLogger,
     }),
-    schedulesFor: (target) => new RecordingSchedules(target, reconciled, options.reconcileDelayMs),
+    schedulesFor: (target) =>
+      new RecordingSchedules(target, reconciled, options.reconcileDelayMs, incomplete),
+    readJobsObject: async (bucket, key) => {
+      const object = options.objects?.[`${bucket}/${key}`];
+      if (object === undefined) throw new Error(`NoSuchKey: ${bucket}/${key}`);
+      return object;
+    },
+    continueLater: async (next) => {
+      continued.push(next);
+    },
     respond: async (url, response) => {
       responses.push({ url, response });
     },
@@ -115,7 +172,8 @@ function setUp(options: { remainingMs?: number; reconcileDelayMs?: number } = {}
     jobs,
     reconciled,
     responses,
-    invoke: (request: CloudFormationCustomResourceEvent) => handler(request, context),
+    continued,
+    invoke: (request: JobSchedulesEvent) => handler(request, context),
   };
 }
 
@@ -133,6 +191,7 @@ describe("the job-apply custom resource", () => {
       {
         target: {
           stage: "dev",
+          backend: "rules",
           firesQueueArn: PROPERTIES.FiresQueueArn,
           deadLetterQueueArn: PROPERTIES.FiresDeadLetterQueueArn,
         },
@@ -171,6 +230,111 @@ describe("the job-apply custom resource", () => {
       Status: "SUCCESS",
       PhysicalResourceId: "agentcron-dev-job-schedules",
     });
+  });
+
+  it("prunes only the file's jobs: a job applied with the CLI survives a deploy that leaves it out", async () => {
+    // Prepare
+    const { jobs, reconciled, invoke } = setUp();
+    await invoke(event("Create"));
+    await jobs.putJob(demoJobSpec({ id: "from-the-cli" }), undefined, 0, { managedBy: "cli" });
+
+    // Act
+    await invoke(
+      event("Update", {
+        ...PROPERTIES,
+        JobsJson: JSON.stringify({ jobs: [demoJobSpec({ id: "seo-refresh" })] }),
+      }),
+    );
+
+    // Assess
+    expect([...jobs.jobs.keys()].sort()).toEqual(["from-the-cli", "seo-refresh"]);
+    expect(jobs.jobs.get("seo-refresh")?.managedBy).toBe("file");
+    expect(reconciled.at(-1)?.jobIds.sort()).toEqual(["from-the-cli", "seo-refresh"]);
+  });
+
+  it("keeps an operator's pause of a file job across deploys until the file changes its enabled", async () => {
+    // Prepare: deployed, then paused by an operator (jobs pause)
+    const { jobs, invoke } = setUp();
+    await invoke(event("Create"));
+    const seo = jobs.jobs.get("seo-refresh");
+    if (!seo) throw new Error("expected seo-refresh");
+    await jobs.putJob({ ...seo.spec, enabled: false }, seo, 1, {
+      managedBy: "file",
+      operatorEnabled: { enabled: false, fileEnabled: true, at: 1 },
+    });
+
+    // Act
+    await invoke(event("Update"));
+    const afterSameFile = jobs.jobs.get("seo-refresh");
+    await invoke(
+      event("Update", {
+        ...PROPERTIES,
+        JobsJson: JSON.stringify({
+          jobs: [demoJobSpec({ id: "inbox-triage" }), demoJobSpec({ id: "seo-refresh", enabled: false })],
+        }),
+      }),
+    );
+    await invoke(event("Update"));
+
+    // Assess
+    expect(afterSameFile?.spec.enabled).toBe(false);
+    expect(afterSameFile?.version).toBe(2);
+    // The file said enabled: false, then true again: the file's own change wins.
+    expect(jobs.jobs.get("seo-refresh")?.spec.enabled).toBeUndefined();
+    expect(jobs.jobs.get("seo-refresh")?.operatorEnabled).toBeUndefined();
+  });
+
+  it("reads the job set from its S3 object", async () => {
+    const { jobs, invoke } = setUp({
+      objects: { "assets/jobs.json": JSON.stringify({ jobs: [demoJobSpec({ id: "from-s3" })] }) },
+    });
+    const { JobsJson: _inline, ...rest } = PROPERTIES;
+
+    await invoke(event("Create", { ...rest, JobsBucket: "assets", JobsKey: "jobs.json" }));
+
+    expect([...jobs.jobs.keys()]).toEqual(["from-s3"]);
+  });
+
+  it("hands a reconcile that ran out of time to a new invocation, which answers CloudFormation with the totals", async () => {
+    // Prepare: the first reconcile stops after one job
+    const { reconciled, responses, continued, invoke } = setUp({ incompleteReconciles: 1 });
+
+    // Act
+    await invoke(event("Create"));
+    const next = continued[0];
+    if (!next) throw new Error("expected a continuation");
+    await invoke(next);
+
+    // Assess
+    expect(next.AgentcronContinuation).toEqual({
+      attempt: 1,
+      resumeAfter: "inbox-triage",
+      counts: { Created: "1" },
+    });
+    expect(reconciled.map((call) => call.resumeAfter)).toEqual([undefined, "inbox-triage"]);
+    expect(responses).toHaveLength(1);
+    expect(responses[0]?.response).toMatchObject({ Status: "SUCCESS", Data: { Created: "2" } });
+  });
+
+  it(`fails the deployment after ${MAX_CONTINUATIONS} continuations, saying to deploy again`, async () => {
+    const { responses, continued, invoke } = setUp({ incompleteReconciles: 100 });
+    const tenJobs = Array.from({ length: 10 }, (_, index) => demoJobSpec({ id: `job-${index}` }));
+
+    let next: JobSchedulesEvent | undefined = event("Create", {
+      ...PROPERTIES,
+      JobsJson: JSON.stringify({ jobs: tenJobs }),
+    });
+    for (let invocation = 0; next && invocation < 10; invocation++) {
+      const before = continued.length;
+      await invoke(next);
+      next = continued.length > before ? continued.at(-1) : undefined;
+    }
+
+    expect(continued).toHaveLength(MAX_CONTINUATIONS);
+    expect(responses[0]?.response.Status).toBe("FAILED");
+    expect(responses[0]?.response.Reason).toMatch(
+      /ReconcileIncompleteError: the schedules are not all reconciled yet/,
+    );
   });
 
   it("fails the deployment with every problem and its path when the job set is invalid, writing nothing", async () => {

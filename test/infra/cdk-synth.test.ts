@@ -62,8 +62,11 @@ describe("cdk synth", () => {
         (resource) => (resource as { Type: string }).Type === "AWS::Lambda::Function",
       ),
     ).toHaveLength(4);
-    const bundles = readdirSync(result.outdir).filter((entry) => entry.startsWith("asset."));
+    // The four function bundles (directories); the job set is an asset too, as a file.
+    const assets = readdirSync(result.outdir).filter((entry) => entry.startsWith("asset."));
+    const bundles = assets.filter((entry) => !entry.endsWith(".json"));
     expect(bundles).toHaveLength(4);
+    expect(assets.filter((entry) => entry.endsWith(".json"))).toHaveLength(1);
     for (const bundle of bundles) {
       expect(readdirSync(join(result.outdir, bundle)).sort()).toEqual(["index.mjs", "index.mjs.map"]);
     }
@@ -87,6 +90,38 @@ describe("cdk synth", () => {
     expect(result.stderr).toContain(`invalid job set ${jobsFile} (2 problems)`);
     expect(result.stderr).toContain("jobs[0].schedule: cron(...) needs 6 fields");
     expect(result.stderr).toContain("jobs[1].id: a job id is 1-48 characters");
+  });
+
+  it("refuses 301 jobs on EventBridge rules with the quota message, before building anything", () => {
+    // Prepare
+    const jobsFile = join(scratch, "jobs-301.json");
+    writeFileSync(
+      jobsFile,
+      JSON.stringify({ jobs: Array.from({ length: 301 }, (_, i) => demoJobSpec({ id: `job-${i}` })) }),
+    );
+
+    // Act
+    const result = cdkSynth(["-c", `jobsFile=${jobsFile}`]);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("EventBridge allows 300 rules on the default event bus");
+    expect(result.stderr).toContain("-c schedules=scheduler");
+  });
+
+  it("refuses a time zone on EventBridge rules, naming the switch to Scheduler", () => {
+    const jobsFile = join(scratch, "jobs-zoned.json");
+    writeFileSync(
+      jobsFile,
+      JSON.stringify({
+        jobs: [demoJobSpec({ id: "berlin", schedule: "cron(30 2 * * ? *)", timezone: "Europe/Berlin" })],
+      }),
+    );
+
+    const result = cdkSynth(["-c", `jobsFile=${jobsFile}`]);
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('jobs[0].timezone: "Europe/Berlin" needs EventBridge Scheduler');
   });
 
   it("refuses a stage that cannot name the job rules", () => {

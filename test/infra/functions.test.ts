@@ -141,10 +141,10 @@ describe("the functions", () => {
     expect(FUNCTION_ENVIRONMENT.applyJobs).toEqual(["tableName", "turnFunctionTimeoutSeconds"]);
   });
 
-  it("time out after 30 s (dispatch), 60 s (sweep) and 5 minutes (job apply)", () => {
+  it("time out after 30 s (dispatch), 60 s (sweep) and 15 minutes (job apply: 10,000 schedules)", () => {
     expect(functionNamed(dev, "agentcron-dev-dispatch").Properties.Timeout).toBe(30);
     expect(functionNamed(dev, "agentcron-dev-sweep").Properties.Timeout).toBe(60);
-    expect(functionNamed(dev, "agentcron-dev-apply-jobs").Properties.Timeout).toBe(300);
+    expect(functionNamed(dev, "agentcron-dev-apply-jobs").Properties.Timeout).toBe(900);
   });
 
   it("run the sweeper every minute, without retrying a failed sweep", () => {

@@ -44,12 +44,16 @@ export function synthesise(
   options: Partial<Omit<AgentcronAppOptions, "jobSet">> & { jobs?: readonly JobSpec[] } = {},
 ): SynthesisedStack {
   const { jobs = DEFAULT_TEST_JOBS, ...rest } = options;
+  return synthesiseJobSet(validateDeployedJobSet({ jobs }, "jobs.json", options.schedules ?? "rules"), rest);
+}
+
+/** {@link synthesise} with a job set built by the test (e.g. one whose alarms cover fewer jobs). */
+export function synthesiseJobSet(
+  jobSet: AgentcronAppOptions["jobSet"],
+  options: Partial<Omit<AgentcronAppOptions, "jobSet">> = {},
+): SynthesisedStack {
   const app = new App({ context: { ...CDK_CONTEXT, "aws:cdk:bundling-stacks": [] } });
-  const stack = addAgentcronStack(app, {
-    nag: false,
-    ...rest,
-    jobSet: validateDeployedJobSet({ jobs }),
-  });
+  const stack = addAgentcronStack(app, { nag: false, ...options, jobSet });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
