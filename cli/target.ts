@@ -324,6 +324,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
   let label: string;
   let firesQueueArn: string | undefined;
   let firesDlqArn: string | undefined;
+  let turnLogGroup: string | undefined;
   let schedulerRoleArn: string | undefined =
     spec.kind === "environment" ? spec.config.schedulerRoleArn : undefined;
   if (spec.kind === "stack") {
@@ -350,6 +351,7 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     firesQueueArn = outputs.FiresQueueArn;
     firesDlqArn = outputs.FiresDeadLetterQueueArn;
     schedulerRoleArn = outputs.SchedulerExecutionRoleArn;
+    turnLogGroup = outputs.TurnLogGroupName;
     source = `the outputs of stack ${spec.stackName}`;
     label = `stack ${spec.stackName}${spec.region ? ` (${spec.region})` : ""}${spec.endpoint ? ` at ${spec.endpoint}` : ""}`;
   } else {
@@ -394,19 +396,23 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
         : stage
           ? `EventBridge rules ac-${stage}-*`
           : "EventBridge rules (stage unknown)",
-    turnLogs: stage
-      ? `the log group /aws/lambda/${resourceName(stage, "turn")}`
-      : "the turn function's log group",
-    runLogs: stage
-      ? {
-          kind: "cloudwatch",
-          logGroupName: `/aws/lambda/${resourceName(stage, "turn")}`,
-          clientConfig,
-        }
-      : {
-          kind: "unavailable",
-          reason: `the target does not say which stage it is, so the turn function's log group is unknown: use --stage STAGE, or set ${STAGE_VARIABLE}`,
-        },
+    turnLogs: turnLogGroup
+      ? `the log group ${turnLogGroup}`
+      : stage
+        ? `the log group /aws/lambda/${resourceName(stage, "turn")}`
+        : "the turn function's log group",
+    runLogs:
+      turnLogGroup || stage
+        ? {
+            kind: "cloudwatch",
+            // A prod stage's kept log groups have generated names: the stack output says which.
+            logGroupName: turnLogGroup ?? `/aws/lambda/${resourceName(stage ?? "", "turn")}`,
+            clientConfig,
+          }
+        : {
+            kind: "unavailable",
+            reason: `the target does not say which stage it is, so the turn function's log group is unknown: use --stage STAGE, or set ${STAGE_VARIABLE}`,
+          },
     sweeperHint: stage
       ? `check the rule ${resourceName(stage, "sweep")} and the errors of the function ${resourceName(stage, "sweep")}`
       : "check the sweep function's rule and errors",

@@ -187,6 +187,7 @@ export class AgentcronStack extends Stack {
       turnMaxConcurrency,
       scheduleBackend: this.scheduleBackend,
       schedulerExecutionRoleArn: this.scheduling.schedulerBackend?.executionRole.roleArn,
+      turnLogGroupName: this.functions.turn.logGroup.logGroupName,
     });
     acknowledgeNagFindings(this);
   }

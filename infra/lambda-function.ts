@@ -51,7 +51,10 @@ export interface AgentcronFunctionProps {
   readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** What happens to the log group when the stack is deleted. @default RemovalPolicy.DESTROY */
+  /**
+   * What happens to the log group when the stack is deleted. A retained group gets a generated
+   * name (see the constructor). @default RemovalPolicy.DESTROY
+   */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Concurrency reserved for (and capping) this function.
@@ -72,10 +75,14 @@ export class AgentcronFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentcronFunctionProps) {
     super(scope, id);
+    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, "Logs", {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      // A group kept when the stack is deleted (prod) must not have a fixed name: re-creating the
+      // stack would fail on "already exists". It gets a generated one (the function logs to it by
+      // its logging config); the stack outputs name it, and the old group keeps its logs.
+      logGroupName: removalPolicy === RemovalPolicy.RETAIN ? undefined : `/aws/lambda/${props.functionName}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy,
     });
     // Not AWSLambdaBasicExecutionRole: that one may create any log group and write to all of them.
     this.role = new iam.Role(this, "Role", {

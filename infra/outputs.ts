@@ -18,6 +18,8 @@ export interface StackOutputsProps {
   readonly scheduleBackend: "rules" | "scheduler";
   /** The role EventBridge Scheduler assumes to deliver fires (Scheduler stages). */
   readonly schedulerExecutionRoleArn?: string;
+  /** The turn function's log group (a generated name on stages that keep their logs). */
+  readonly turnLogGroupName: string;
 }
 
 /**
@@ -74,6 +76,11 @@ export function addStackOutputs(stack: Stack, props: StackOutputsProps): void {
       "The role EventBridge Scheduler assumes to send fires (the CLI's jobs apply passes it to new schedules)",
     );
   }
+  output(
+    "TurnLogGroupName",
+    props.turnLogGroupName,
+    "The turn function's log group (agentcron inspect points here)",
+  );
   output(
     "TurnFunctionTimeoutSeconds",
     String(props.turnTimeoutSeconds),

@@ -463,6 +463,7 @@ describe("the dashboard and outputs", () => {
         "Stage",
         "TableName",
         "TurnFunctionTimeoutSeconds",
+        "TurnLogGroupName",
         "TurnMaxConcurrency",
         "TurnsDeadLetterQueueUrl",
         "TurnsQueueUrl",

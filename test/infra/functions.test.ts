@@ -53,6 +53,24 @@ describe("the functions", () => {
     }
   });
 
+  it("keep prod's log groups when the stack is deleted, under generated names, so the stack can be created again", () => {
+    const prod = synthesise({ stage: "prod" });
+
+    const logGroups = Object.values(prod.template.findResources("AWS::Logs::LogGroup"));
+
+    expect(logGroups).toHaveLength(4);
+    for (const group of logGroups) {
+      expect(group.DeletionPolicy).toBe("Retain");
+      expect(group.Properties.LogGroupName).toBeUndefined();
+    }
+    for (const fn of Object.values(prod.template.findResources("AWS::Lambda::Function"))) {
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/Logs/) });
+    }
+    expect(prod.template.toJSON().Outputs.TurnLogGroupName.Value).toEqual({
+      Ref: expect.stringMatching(/TurnLogs/),
+    });
+  });
+
   it("are fed by event source mappings with partial batch responses and a maximum concurrency each", () => {
     dev.template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
     dev.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
