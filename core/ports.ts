@@ -302,7 +302,7 @@ export type ScheduleAction = "created" | "updated" | "enabled" | "disabled" | "d
 
 /** What a schedule needs of a job: a stored job keeps its rule even if it no longer validates. */
 export type ScheduledJob = Pick<JobDefinition, "id" | "schedule" | "enabled" | "description"> &
-  Partial<Pick<JobDefinition, "timezone" | "flexibleWindowMinutes">>;
+  Partial<Pick<JobDefinition, "timezone" | "flexibleWindowMinutes" | "startDeadlineSeconds">>;
 
 export interface ScheduleChange {
   readonly jobId: string;

@@ -231,7 +231,7 @@ function finalJobs(
       } catch {
         return [];
       }
-      const { description, timezone, flexibleWindowMinutes } = job.spec;
+      const { description, timezone, flexibleWindowMinutes, startDeadlineSeconds } = job.spec;
       return [
         {
           id: job.jobId,
@@ -241,6 +241,7 @@ function finalJobs(
           timezone: typeof timezone === "string" ? timezone : undefined,
           flexibleWindowMinutes:
             typeof flexibleWindowMinutes === "number" ? flexibleWindowMinutes : undefined,
+          startDeadlineSeconds: typeof startDeadlineSeconds === "number" ? startDeadlineSeconds : undefined,
         },
       ];
     });

@@ -23,14 +23,16 @@ export interface SimultaneousFires {
  * rule counts from its creation, so they may spread out more than this says.
  */
 export function peakSimultaneousFires(
-  jobs: readonly Pick<JobDefinition, "id" | "schedule" | "enabled">[],
+  jobs: readonly (Pick<JobDefinition, "id" | "schedule" | "enabled"> & { readonly timezone?: string })[],
 ): SimultaneousFires {
   const byMinute = new Map<number, string[]>();
   for (const job of jobs) {
     if (!job.enabled) continue;
     let fires: Date[];
     try {
-      fires = nextFireTimes(parseScheduleExpression(job.schedule), HORIZON_START_MS - 1, HORIZON_MINUTES);
+      fires = nextFireTimes(parseScheduleExpression(job.schedule), HORIZON_START_MS - 1, HORIZON_MINUTES, {
+        timezone: job.timezone,
+      });
     } catch {
       continue; // an invalid schedule is reported by validation itself
     }
@@ -55,7 +57,7 @@ export function peakSimultaneousFires(
  * `not-started`. Undefined when they fit.
  */
 export function simultaneousFiresWarning(
-  jobs: readonly Pick<JobDefinition, "id" | "schedule" | "enabled">[],
+  jobs: readonly (Pick<JobDefinition, "id" | "schedule" | "enabled"> & { readonly timezone?: string })[],
   turnConcurrency: number,
 ): ValidationIssue | undefined {
   const { peak, at, jobIds } = peakSimultaneousFires(jobs);
