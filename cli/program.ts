@@ -170,7 +170,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   program
     .command("doctor")
     .description("check the deployment's invariants and say what to fix (exit 1 if anything fails)")
-    .action(handle((ctx) => doctorCommand(ctx)));
+    .option(
+      "--repair",
+      "first re-create, enable or rewrite the job schedules that are out of step, and arm missing expected fires",
+    )
+    .action(handle((ctx, options: { repair?: boolean }) => doctorCommand(ctx, options)));
 
   program
     .command("console")

@@ -10,6 +10,7 @@ import type {
   RunError,
   RunOutput,
   RunRecord,
+  ScheduleState,
   TerminalRunStatus,
 } from "./runs/run-record.ts";
 import type { HealthReason, JobHealthState } from "./stats/job-health.ts";
@@ -302,7 +303,12 @@ export type ScheduleAction = "created" | "updated" | "enabled" | "disabled" | "d
 
 /** What a schedule needs of a job: a stored job keeps its rule even if it no longer validates. */
 export type ScheduledJob = Pick<JobDefinition, "id" | "schedule" | "enabled" | "description"> &
-  Partial<Pick<JobDefinition, "timezone" | "flexibleWindowMinutes" | "startDeadlineSeconds">>;
+  Partial<
+    Pick<
+      JobDefinition,
+      "timezone" | "flexibleWindowMinutes" | "startDeadlineSeconds" | "historyRetentionDays"
+    >
+  >;
 
 export interface ScheduleChange {
   readonly jobId: string;
@@ -404,9 +410,77 @@ export interface RunLifecycleEvent {
   readonly at: number;
 }
 
-/** Port: run lifecycle events (EventBridge PutEvents in AWS). */
+/** A fire the job's schedule was due to send never arrived (core/schedules/missed-fires.ts). */
+export interface FireLifecycleEvent {
+  readonly type: "fire.missed";
+  readonly jobId: string;
+  /** Fires have no run; present so code reading `runId` of any event needs no narrowing. */
+  readonly runId?: undefined;
+  readonly fireKey: string;
+  readonly scheduledAt: number;
+  readonly reason: "never-arrived";
+  readonly scheduleState: ScheduleState;
+  /** For a person: what is known and what to do. */
+  readonly detail: string;
+  readonly at: number;
+}
+
+export type LifecycleEvent = RunLifecycleEvent | FireLifecycleEvent;
+
+/** Port: run and fire lifecycle events (EventBridge PutEvents in AWS). */
 export interface LifecycleEvents {
-  publish(events: readonly RunLifecycleEvent[]): Promise<void>;
+  publish(events: readonly LifecycleEvent[]): Promise<void>;
+}
+
+/**
+ * A job's expected next fire (DESIGN invariant 12): what the sweeper checks against the fires that
+ * arrived. Kept per job beside its lease; indexed (sparsely) only while a fire is expected.
+ */
+export interface FireWatch {
+  readonly jobId: string;
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly enabled: boolean;
+  /** How long after its time a fire may still arrive: the start deadline, the flexible window, a margin. */
+  readonly graceMs: number;
+  readonly historyRetentionDays: number;
+  /** What the expectation was computed from; re-arming with the same key keeps the expectation. */
+  readonly timingKey: string;
+  /** The next scheduled time a fire is expected for; absent when none is (paused, one-time done). */
+  readonly expectedAt?: number;
+  readonly armedAt: number;
+  /** Scheduled time of the last fire found to have arrived. */
+  readonly lastArrivedAt?: number;
+  /** Scheduled time of the last fire recorded as never arrived, and why. */
+  readonly lastMissedAt?: number;
+  readonly lastMissedState?: ScheduleState;
+  /** Fires recorded as never arrived, in all. */
+  readonly missedCount: number;
+  /** A one-time job: the scheduled time its one fire arrived (the job is done). */
+  readonly oneTimeFiredAt?: number;
+}
+
+/** Port: where the expected fires are kept (beside each job's lease in the table). */
+export interface FireWatchStore {
+  /** The watches of these jobs (missing ones are absent from the map). */
+  getWatches(jobIds: readonly string[]): Promise<Map<string, FireWatch>>;
+  /** Stores a watch as given, due at `dueAt` (or out of the index when undefined). */
+  putWatch(watch: FireWatch, dueAt: number | undefined): Promise<void>;
+  deleteWatch(jobId: string): Promise<void>;
+  /** Up to `limit` watches due at or before `nowMs` (a sparse index: cost grows with due jobs only). */
+  findDueWatches(nowMs: number, limit: number): Promise<FireWatch[]>;
+  /**
+   * Replaces `previous` with `next` if it is unchanged since it was read (its expectation and timing).
+   * @returns false when someone else moved it first (a re-arm, another sweep).
+   */
+  advanceWatch(previous: FireWatch, next: FireWatch, dueAt: number | undefined): Promise<boolean>;
+  /** Scheduled times of the job's scheduled fires recorded in [fromMs, toMs] (fire keys sort by time). */
+  scheduledFiresBetween(jobId: string, fromMs: number, toMs: number): Promise<number[]>;
+}
+
+/** Port: asks the schedule backend about one job's schedule (for a fire that never arrived). */
+export interface ScheduleInspector {
+  stateOf(jobId: string): Promise<ScheduleState>;
 }
 
 /** What a job's health verdict was made from: both only grow, so a newer verdict has larger ones. */

@@ -50,6 +50,7 @@ export interface AgentcronStackProps extends StackProps {
    * @default false
    */
   readonly perJobMetrics?: boolean;
+  /**
    * Which service fires the jobs: EventBridge rules (UTC cron and rate, at most the account's rule
    * quota — 300 by default, shared with everything else on the default bus) or EventBridge
    * Scheduler (time zones, one-time at(), flexible windows, millions of schedules).

@@ -33,7 +33,15 @@ export const TABLE_ACCESS = {
     "dynamodb:ConditionCheckItem",
   ],
   /** Applying a job set: list the jobs, create or replace them (conditionally), delete pruned ones. */
-  jobAdmin: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+  jobAdmin: [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    // A job's owner recorded without a new version; nothing else is updated in place.
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export interface TableBinding {

@@ -1,12 +1,15 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { scheduleGroupNameOf } from "#adapters/eventbridge-scheduler/scheduler-schedules.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { grantModelInvocation, grantSecretsByReference } from "./agent-access.ts";
 import {
@@ -19,7 +22,7 @@ import {
   TABLE_ACCESS,
 } from "./bindings.ts";
 import { AgentcronFunction } from "./lambda-function.ts";
-import { resourceName, serviceNameOf } from "./naming.ts";
+import { jobRuleNamePattern, resourceName, serviceNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
 
 /** Dispatch is short and bounded (DESIGN invariant 5): read, decide, write, hand off. */
@@ -160,9 +163,14 @@ export class RunEngineFunctions extends Construct {
     bindFunctionEnvironment(sweep, "sweep", {
       ...shared,
       tableName: (fn) =>
-        bindTable(fn, table, { actions: TABLE_ACCESS.runEngine, indexes: [TABLE_SCHEMA.sweepIndex.name] }),
+        bindTable(fn, table, {
+          actions: TABLE_ACCESS.runEngine,
+          indexes: [TABLE_SCHEMA.sweepIndex.name, TABLE_SCHEMA.fireWatchIndex.name],
+        }),
       firesQueueUrl: (fn) => bindQueue(fn, "firesQueueUrl", fires.queue, ["send"]),
       turnsQueueUrl: (fn) => bindQueue(fn, "turnsQueueUrl", turns.queue, ["send", "backlog"]),
+      // When a fire never arrives, the sweeper reads the job's schedule to say why.
+      stage: (fn) => grantScheduleInspection(fn, stage, props.schedules ?? "rules"),
     });
     // A sweep that failed is replaced by the next one a minute later; retrying it only overlaps.
     sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
@@ -184,4 +192,29 @@ export class RunEngineFunctions extends Construct {
       }),
     );
   }
+}
+
+/**
+ * When a fire never arrives, the sweeper reads the job's schedule to say why (missing, disabled,
+ * or there and enabled): it learns the stage, and may read — only read — the stage's own rules or
+ * the schedules of its group.
+ */
+function grantScheduleInspection(fn: lambda.Function, stage: string, schedules: "rules" | "scheduler"): void {
+  const stack = Stack.of(fn);
+  fn.addEnvironment(ENVIRONMENT.stage, stage);
+  fn.addToRolePolicy(
+    schedules === "scheduler"
+      ? new iam.PolicyStatement({
+          actions: ["scheduler:GetSchedule"],
+          resources: [
+            `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${scheduleGroupNameOf(stage)}/*`,
+          ],
+        })
+      : new iam.PolicyStatement({
+          actions: ["events:DescribeRule"],
+          resources: [
+            `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${jobRuleNamePattern(stage)}`,
+          ],
+        }),
+  );
 }

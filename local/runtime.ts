@@ -2,7 +2,10 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { loadJobSet } from "#adapters/job-set-file.ts";
-import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
+import {
+  createLocalScheduleInspector,
+  createTableSchedules,
+} from "#adapters/local-schedules/table-schedules.ts";
 import { type ApplyJobsReport, applyJobs } from "#core/jobs/apply-jobs.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import type { Logger } from "#core/logger.ts";
@@ -175,7 +178,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         serviceName: LOCAL_SERVICE_NAME,
         schedules: "local",
       },
-      { clients, log, metrics: createLoggingMetrics(log), events: new RecordingEvents() },
+      {
+        clients,
+        log,
+        metrics: createLoggingMetrics(log),
+        events: new RecordingEvents(),
+        // The sweeper's view of a job's local rule when one of its fires never arrives.
+        scheduleInspector: createLocalScheduleInspector({
+          client: clients.dynamodb,
+          tableName: LOCAL_TABLE_NAME,
+        }),
+      },
     );
     const schedules = createTableSchedules(deps.store.table, deps.clock);
     // The file's authority, as a deploy has it (core/jobs/job-ownership.ts): its jobs are stored as
@@ -184,7 +197,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const applied = jobSet
       ? await applyJobs(
           jobSet.document,
-          { jobs: deps.store.jobs, clock: deps.clock, validation: deps.validation, schedules },
+          {
+            jobs: deps.store.jobs,
+            clock: deps.clock,
+            validation: deps.validation,
+            schedules,
+            fireWatch: deps.store.fireWatch,
+          },
           { source: "file", prune: true, allowEmpty: true, turnConcurrency },
         )
       : undefined;

@@ -1,6 +1,14 @@
-import type { DispatchStore, JobHealthStore, JobStore, RunStore, SweepStore } from "#core/ports.ts";
+import type {
+  DispatchStore,
+  FireWatchStore,
+  JobHealthStore,
+  JobStore,
+  RunStore,
+  SweepStore,
+} from "#core/ports.ts";
 import { raiseTransientErrors } from "../aws/transient-errors.ts";
 import { createDispatchWrites } from "./dispatch-writes.ts";
+import { createFireWatchStore } from "./fire-watch-store.ts";
 import { createHealthStore } from "./health-store.ts";
 import { createJobRepository } from "./job-repository.ts";
 import { saveRunOutput } from "./run-output.ts";
@@ -15,6 +23,7 @@ export interface DynamoStore {
   readonly runs: RunStore;
   readonly sweep: SweepStore;
   readonly health: JobHealthStore;
+  readonly fireWatch: FireWatchStore;
 }
 
 /**
@@ -33,5 +42,6 @@ export function createDynamoStore(table: TableContext): DynamoStore {
     },
     sweep: createSweepStore(table),
     health: createHealthStore(table),
+    fireWatch: createFireWatchStore(table),
   };
 }

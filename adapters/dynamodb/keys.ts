@@ -16,6 +16,8 @@ export const keys = {
   /** A run's full output, next to the run (not under `RUN#`, so run queries never read it). */
   runOutput: (jobId: string, runId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `OUTPUT#${runId}` }),
   fire: (jobId: string, fireKey: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: `FIRE#${fireKey}` }),
+  /** The job's expected next fire (missed-fire detection). */
+  fireWatch: (jobId: string): ItemKey => ({ pk: `JOB#${jobId}`, sk: "FIRE-WATCH" }),
   lastSweep: (): ItemKey => ({ pk: "SYSTEM", sk: "SWEEPER" }),
   /** A job that is unhealthy; the partition lists exactly the unhealthy jobs. */
   unhealthyJob: (jobId: string): ItemKey => ({ pk: UNHEALTHY_JOBS_PARTITION, sk: `JOB#${jobId}` }),
@@ -39,4 +41,13 @@ export function allSweepShards(): string[] {
 /** TTL attribute value: epoch seconds (DynamoDB's TTL unit), `days` after `fromMs`. */
 export function ttlAfterDays(fromMs: number, days: number): number {
   return Math.floor(fromMs / 1000) + Math.ceil(days * 86_400);
+}
+
+/** The fire-watch index partition of a job: the same spread as the sweep index, its own prefix. */
+export function watchShardOf(jobId: string): string {
+  return sweepShardOf(jobId).replace("SWEEP#", "WATCH#");
+}
+
+export function allWatchShards(): string[] {
+  return allSweepShards().map((shard) => shard.replace("SWEEP#", "WATCH#"));
 }

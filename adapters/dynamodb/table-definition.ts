@@ -9,6 +9,7 @@ import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from "@aws
  * - `JOB#<jobId>` / `STATS`           rolling health of the job
  * - `JOB#<jobId>` / `RUN#<runId>`     run record with its phase timeline (run ids are ULIDs: time-ordered)
  * - `JOB#<jobId>` / `FIRE#<fireKey>`  what became of one fire
+ * - `JOB#<jobId>` / `FIRE-WATCH`      the job's expected next fire (missed-fire detection)
  * - `SYSTEM` / `SWEEPER`              when the sweeper last completed, and what it did
  * - `LOCAL-RULES` / `RULE#<jobId>`    the local runtime's schedule rules (EventBridge's stand-in)
  */
@@ -28,13 +29,18 @@ export const TABLE_SCHEMA = {
   sweepIndex: { name: "sweep", partitionKey: "sweepShard", sortKey: "sweepAt" },
   /** Sparse, keys-only: finds a run from its id alone (`agentcron inspect RUN_ID`). */
   runLookupIndex: { name: "run-lookup", partitionKey: "runLookupId" },
+  /**
+   * Sparse index of expected fires, keyed by when each is due for a check: the sweeper's cost of
+   * missed-fire detection grows with the jobs due, never with all jobs (DESIGN invariant 12).
+   */
+  fireWatchIndex: { name: "fire-watch", partitionKey: "watchShard", sortKey: "watchDueAt" },
 } as const;
 
 /** Sweep-index partitions; spreading held leases over a few keys keeps each under the per-key write limit. */
 export const SWEEP_SHARD_COUNT = 4;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, sweepIndex, runLookupIndex } = TABLE_SCHEMA;
+  const { partitionKey, sortKey, sweepIndex, runLookupIndex, fireWatchIndex } = TABLE_SCHEMA;
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST",
@@ -44,6 +50,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: sweepIndex.partitionKey, AttributeType: "S" },
       { AttributeName: sweepIndex.sortKey, AttributeType: "N" },
       { AttributeName: runLookupIndex.partitionKey, AttributeType: "S" },
+      { AttributeName: fireWatchIndex.partitionKey, AttributeType: "S" },
+      { AttributeName: fireWatchIndex.sortKey, AttributeType: "N" },
     ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: "HASH" },
@@ -62,6 +70,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         IndexName: runLookupIndex.name,
         KeySchema: [{ AttributeName: runLookupIndex.partitionKey, KeyType: "HASH" }],
         Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+      {
+        IndexName: fireWatchIndex.name,
+        KeySchema: [
+          { AttributeName: fireWatchIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: fireWatchIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
       },
     ],
   };

@@ -1,13 +1,13 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { LifecycleEvents, RunLifecycleEvent } from "#core/ports.ts";
+import type { LifecycleEvent, LifecycleEvents } from "#core/ports.ts";
 
 /** `source` of every lifecycle event agentcron puts on its bus; rules match on it. */
 export const LIFECYCLE_EVENT_SOURCE = "agentcron";
 
-/** `detail-type` per event: `Run Succeeded`, `Run Stalled`, ... */
-export function detailTypeOf(type: RunLifecycleEvent["type"]): string {
-  const words = type.replace(/^run\./, "").split("-");
-  return `Run ${words.map((word) => word[0]?.toUpperCase() + word.slice(1)).join(" ")}`;
+/** `detail-type` per event: `Run Succeeded`, `Run Stalled`, ..., `Fire Missed`. */
+export function detailTypeOf(type: LifecycleEvent["type"]): string {
+  const [subject = "", what = ""] = type.split(".");
+  return [subject, ...what.split("-")].map((word) => word[0]?.toUpperCase() + word.slice(1)).join(" ");
 }
 
 /** The LifecycleEvents port as EventBridge PutEvents on the deployment's bus (10 entries a call). */

@@ -2,10 +2,11 @@ import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { attributeNames, attributeValues, toItem } from "#adapters/dynamodb/expressions.ts";
 import { keys } from "#adapters/dynamodb/keys.ts";
 import { collectItems, partitionItems } from "#adapters/dynamodb/partition-items.ts";
+import { getItem } from "#adapters/dynamodb/reads.ts";
 import type { TableContext } from "#adapters/dynamodb/table-context.ts";
 import type { Clock } from "#core/clock.ts";
 import { UTC } from "#core/jobs/time-zone.ts";
-import type { ScheduleChange, ScheduledJob, Schedules } from "#core/ports.ts";
+import type { ScheduleChange, ScheduledJob, ScheduleInspector, Schedules } from "#core/ports.ts";
 import { isOneTimeJobOver } from "#core/schedules/one-time.ts";
 
 /** The local runtime's stand-in for one job's EventBridge rule or Scheduler schedule. */
@@ -105,6 +106,17 @@ export function createTableSchedules(table: TableContext, clock: Clock): Schedul
         );
       }
       return changes.sort((a, b) => a.jobId.localeCompare(b.jobId));
+    },
+  };
+}
+
+/** The state of a job's local rule, for a fire that never arrived. */
+export function createLocalScheduleInspector(table: TableContext): ScheduleInspector {
+  return {
+    async stateOf(jobId) {
+      const rule = await getItem(table, keys.localRule(jobId));
+      if (!rule) return "missing";
+      return rule.enabled === false ? "disabled" : "enabled";
     },
   };
 }

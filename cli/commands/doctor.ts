@@ -2,11 +2,12 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { getLastSweep, getRun } from "#adapters/dynamodb/reads.ts";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { applyJobs } from "#core/jobs/apply-jobs.ts";
 import { peakSimultaneousFires, simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
 import type { JobDefinition } from "#core/jobs/job-schema.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import type { ScheduleChange } from "#core/ports.ts";
-import { describeDuration } from "#core/time-format.ts";
+import { describeDuration, describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, isUnreachable } from "../exit-codes.ts";
 import { type JobState, readJobStates } from "../job-state.ts";
@@ -39,8 +40,15 @@ const QUEUE_LABELS = [
  * matches it, that the DLQs are empty, that the sweeper ran recently and that no run is stuck past
  * its ceiling — and says what to fix, one line each. Exit 1 if anything failed.
  */
-export async function doctorCommand(ctx: CommandContext): Promise<ExitCode> {
+export async function doctorCommand(
+  ctx: CommandContext,
+  options: { repair?: boolean } = {},
+): Promise<ExitCode> {
   const deployment = await ctx.connect();
+  if (options.repair) {
+    const repaired = await repair(deployment);
+    ctx.out.line(`Repaired ${deployment.label}: ${repaired}`);
+  }
   const checks = await runChecks(deployment);
   const failed = checks.filter((check) => check.status === "failed");
   const { out } = ctx;
@@ -84,6 +92,7 @@ export async function runChecks(deployment: Deployment): Promise<Check[]> {
   checks.push(...checkJobsValidate(deployment, states));
   checks.push(checkTurnConcurrency(deployment, states));
   checks.push(...(await checkRules(deployment, states)));
+  checks.push(...(await checkExpectedFires(deployment, states)));
   checks.push(await checkSweeper(deployment));
   checks.push(...(await checkStuckRuns(deployment, states)));
   return checks;
@@ -94,9 +103,11 @@ async function checkTable(deployment: Deployment): Promise<Check> {
   try {
     const { Table } = await deployment.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const missing = [TABLE_SCHEMA.sweepIndex.name, TABLE_SCHEMA.runLookupIndex.name].filter(
-      (name) => !indexes.has(name),
-    );
+    const missing = [
+      TABLE_SCHEMA.sweepIndex.name,
+      TABLE_SCHEMA.runLookupIndex.name,
+      TABLE_SCHEMA.fireWatchIndex.name,
+    ].filter((name) => !indexes.has(name));
     if (missing.length > 0) {
       return {
         check: "table",
@@ -108,7 +119,7 @@ async function checkTable(deployment: Deployment): Promise<Check> {
     return {
       check: "table",
       status: Table?.TableStatus === "ACTIVE" ? "ok" : "failed",
-      detail: `table ${tableName} exists (${Table?.TableStatus ?? "?"}) with its ${TABLE_SCHEMA.sweepIndex.name} and ${TABLE_SCHEMA.runLookupIndex.name} indexes`,
+      detail: `table ${tableName} exists (${Table?.TableStatus ?? "?"}) with its ${TABLE_SCHEMA.sweepIndex.name}, ${TABLE_SCHEMA.runLookupIndex.name} and ${TABLE_SCHEMA.fireWatchIndex.name} indexes`,
       fix: Table?.TableStatus === "ACTIVE" ? undefined : "wait for the table to become ACTIVE",
     };
   } catch (error) {
@@ -306,7 +317,7 @@ async function checkRules(deployment: Deployment, states: readonly JobState[]): 
     check: "rules",
     status: "failed",
     detail: `rule ${change.ruleName} (job ${change.jobId}) ${RULE_PROBLEM[change.action]}`,
-    fix: "re-apply the job set so the rules are reconciled: agentcron jobs apply -f jobs.json",
+    fix: "agentcron doctor --repair reconciles every job's schedule (or re-apply the job set: agentcron jobs apply -f jobs.json)",
   }));
 }
 
@@ -317,6 +328,74 @@ function isValidSchedule(schedule: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Missed fires worth a look: those that never arrived in the last day. */
+export const MISSED_FIRES_WINDOW_MS = 24 * 60 * 60_000;
+
+/**
+ * Missed-fire detection (core/schedules/missed-fires.ts), seen from here: every enabled job should
+ * have an expected next fire, and none should have missed a fire recently. Reads one watch per job
+ * (100 a request): doctor may look at every job; the sweeper never does.
+ */
+async function checkExpectedFires(deployment: Deployment, states: readonly JobState[]): Promise<Check[]> {
+  const nowMs = deployment.clock.now();
+  const watches = await deployment.store.fireWatch.getWatches(states.map((state) => state.stored.jobId));
+  const checks: Check[] = [];
+  const unwatched: string[] = [];
+  for (const state of states) {
+    const watch = watches.get(state.stored.jobId);
+    const oneTime = /^\s*at\(/i.test(String(state.stored.spec.schedule));
+    if (state.enabled && !oneTime && watch?.expectedAt === undefined) unwatched.push(state.stored.jobId);
+    if (watch?.lastMissedAt === undefined || nowMs - watch.lastMissedAt > MISSED_FIRES_WINDOW_MS) continue;
+    checks.push({
+      check: "missed-fires",
+      status: "failed",
+      detail: `job ${state.stored.jobId} missed a fire: none came for ${describeTime(watch.lastMissedAt)} (${describeDuration(nowMs - watch.lastMissedAt)} ago; ${watch.missedCount} in all)${watch.lastMissedState && watch.lastMissedState !== "unknown" ? `; its schedule was ${watch.lastMissedState === "enabled" ? "there and enabled, so its deliveries failed" : watch.lastMissedState}` : ""}`,
+      fix:
+        watch.lastMissedState === "enabled"
+          ? "see why the deliveries fail: agentcron dlq list fires, and the schedule's target; then agentcron doctor again"
+          : "agentcron doctor --repair re-creates or enables its schedule",
+    });
+  }
+  if (unwatched.length > 0) {
+    checks.push({
+      check: "missed-fires",
+      status: "warning",
+      detail: `no expected fire is kept for ${unwatched.length} enabled job${unwatched.length === 1 ? "" : "s"} (${unwatched.slice(0, 5).join(", ")}${unwatched.length > 5 ? ", ..." : ""}): a fire that never comes would go unnoticed`,
+      fix: "agentcron doctor --repair arms them (jobs applied before missed-fire detection existed have none)",
+    });
+  }
+  if (checks.length === 0) {
+    checks.push({
+      check: "missed-fires",
+      status: "ok",
+      detail: `no job missed a fire in the last day; every enabled job has an expected next fire`,
+    });
+  }
+  return checks;
+}
+
+/**
+ * `doctor --repair`: reconciles every stored job's schedule (creating a missing one, enabling a
+ * disabled one, rewriting one that drifted) and arms the expected fire of every job that has none.
+ */
+async function repair(deployment: Deployment): Promise<string> {
+  const report = await applyJobs(
+    { jobs: [] },
+    {
+      jobs: deployment.store.jobs,
+      clock: deployment.clock,
+      validation: { ...deployment.validation, admitUnregisteredHarness: true },
+      schedules: await deployment.schedules(),
+      fireWatch: deployment.store.fireWatch,
+    },
+    { allowEmpty: true },
+  );
+  const changed = (report.schedules ?? []).filter((change) => change.action !== "unchanged");
+  return changed.length === 0
+    ? "every schedule was already in step; expected fires armed where missing"
+    : changed.map((change) => `${change.ruleName} ${change.action}`).join(", ");
 }
 
 async function checkSweeper(deployment: Deployment): Promise<Check> {

@@ -42,6 +42,7 @@ export async function applyCommand(ctx: CommandContext, options: ApplyOptions): 
     clock: deployment.clock,
     validation: deployment.validation,
     schedules,
+    fireWatch: deployment.store.fireWatch,
   };
   const stored = await deployment.store.jobs.listJobs();
   let plan: ApplyJobsReport;
@@ -547,6 +548,7 @@ async function operatorDepsOf(deployment: Deployment) {
     clock: deployment.clock,
     validation: deployment.validation,
     schedules: await deployment.schedules(),
+    fireWatch: deployment.store.fireWatch,
   };
 }
 

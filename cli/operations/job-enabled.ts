@@ -40,6 +40,7 @@ export async function setJobEnabled(
     clock: deployment.clock,
     validation: deployment.validation,
     schedules: await deployment.schedules(),
+    fireWatch: deployment.store.fireWatch,
   });
   return {
     jobId,

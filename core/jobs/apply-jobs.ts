@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { JobValidationError } from "../errors.ts";
 import type {
+  FireWatchStore,
   JobOwnership,
   JobStore,
   ReconcileOptions,
@@ -10,6 +11,7 @@ import type {
   Schedules,
   StoredJob,
 } from "../ports.ts";
+import { armFireWatches } from "../schedules/arm-fire-watches.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { type JobSource, ownedSpecOf, prunableBy, sameOwnership } from "./job-ownership.ts";
 import type { JobDefinition, JobValidationContext } from "./job-schema.ts";
@@ -123,7 +125,14 @@ export function planJobChanges(
  */
 export async function applyJobs(
   input: unknown,
-  deps: { jobs: JobStore; clock: Clock; validation: JobValidationContext; schedules?: Schedules },
+  deps: {
+    jobs: JobStore;
+    clock: Clock;
+    validation: JobValidationContext;
+    schedules?: Schedules;
+    /** Expected fires, armed for the jobs the set leaves (missed-fire detection). */
+    fireWatch?: FireWatchStore;
+  },
   options: ApplyJobsOptions = {},
 ): Promise<ApplyJobsReport> {
   const source = options.source ?? "cli";
@@ -180,6 +189,10 @@ export async function applyJobs(
     }
   });
   const schedules = deps.schedules ? await deps.schedules.reconcile(scheduled, options.reconcile) : undefined;
+  if (deps.fireWatch) {
+    const deleted = changes.filter((change) => change.kind === "deleted").map((change) => change.jobId);
+    await armFireWatches(deps.fireWatch, scheduled, deleted, deps.clock.now());
+  }
   return { changes, applied: true, schedules, warnings: validated.warnings };
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { JobStore, ScheduleChange, Schedules, StoredJob } from "../ports.ts";
+import type { FireWatchStore, JobStore, ScheduleChange, Schedules, StoredJob } from "../ports.ts";
 import { applyJobs } from "./apply-jobs.ts";
 import { ownershipAfterOperatorChoice } from "./job-ownership.ts";
 import type { JobValidationContext } from "./job-schema.ts";
@@ -9,6 +9,7 @@ export interface OperatorDependencies {
   readonly clock: Clock;
   readonly validation: JobValidationContext;
   readonly schedules: Schedules;
+  readonly fireWatch?: FireWatchStore;
 }
 
 export interface EnabledChange {

@@ -120,9 +120,21 @@ export type FireOutcome = "run" | "skipped" | "buffered" | "rejected" | "missed"
 
 /**
  * Why a fire ended as it did: `busy`/`replace` (skipped or buffered), `unknown-job`/`invalid-job`/
- * `job-disabled` (rejected), `late` (missed: it arrived after its start deadline).
+ * `job-disabled` (rejected), `late` (missed: it arrived after its start deadline), `never-arrived`
+ * (missed: the sweeper found no fire for a time the job's schedule was due, see
+ * core/schedules/missed-fires.ts).
  */
-export type FireReason = "busy" | "replace" | "unknown-job" | "invalid-job" | "job-disabled" | "late";
+export type FireReason =
+  | "busy"
+  | "replace"
+  | "unknown-job"
+  | "invalid-job"
+  | "job-disabled"
+  | "late"
+  | "never-arrived";
+
+/** What the sweeper found of a job's schedule when one of its fires never arrived. */
+export type ScheduleState = "enabled" | "disabled" | "missing" | "unknown";
 
 /** What became of one fire (DESIGN invariant 4): exactly one of these per fire key. */
 export interface FireRecord {
@@ -141,6 +153,8 @@ export interface FireRecord {
   readonly holderRunId?: string;
   readonly holderSince?: number;
   readonly issues?: readonly ValidationIssue[];
+  /** A fire that never arrived: the state of the job's schedule when that was found. */
+  readonly scheduleState?: ScheduleState;
   /** The dispatch attempt that wrote this record: a retried write recognises its own first attempt. */
   readonly attemptId?: string;
 }

@@ -9,6 +9,7 @@ import type { JobStore, MessageQueue, QueueBacklog, SweepStore } from "../ports.
 import { retryTransient } from "../retry.ts";
 import { HANDOFF_CHECK_INTERVAL_MS, handOffRun, shouldHandOffAgain } from "../runs/handoff.ts";
 import type { RunRecord } from "../runs/run-record.ts";
+import { checkExpectedFires, type MissedFireSources } from "../schedules/missed-fires.ts";
 import { reportUnhealthyJobs } from "../stats/track-job-health.ts";
 
 export interface SweepDependencies extends Omit<OverdueHolderDependencies, "turnsBacklog"> {
@@ -18,6 +19,8 @@ export interface SweepDependencies extends Omit<OverdueHolderDependencies, "turn
   /** Buffered fires are drained through the fires queue, like any other fire. */
   readonly fires: MessageQueue;
   readonly turnsBacklog?: QueueBacklog;
+  /** Expected fires and where to record the missed ones (core/schedules/missed-fires.ts). */
+  readonly missedFires?: MissedFireSources;
 }
 
 export interface SweepReport {
@@ -38,6 +41,8 @@ export interface SweepReport {
   settled: number;
   /** Jobs whose sweep failed this time (the next sweep tries again). */
   failed: number;
+  /** Expected fires that never arrived, recorded as missed (`jobId@time`). */
+  missedFires?: string[];
 }
 
 /** How long before the sweeper re-sends a drain whose fire has not been taken yet. */
@@ -93,6 +98,8 @@ export async function sweep(deps: SweepDependencies): Promise<SweepReport> {
       });
     }
   }
+  if (deps.missedFires)
+    report.missedFires = (await checkExpectedFires({ ...deps, ...deps.missedFires }, until)).missed;
   await retryTransient(() => deps.store.recordSweep({ ...report }, deps.clock.now()), {
     clock: deps.clock,
     until: Math.max(until, deps.clock.now() + 5_000),

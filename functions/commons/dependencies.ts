@@ -21,6 +21,7 @@ import type {
   MessageRedelivery,
   Metrics,
   QueueBacklog,
+  ScheduleInspector,
 } from "#core/ports.ts";
 import type { HealthTracking } from "#core/stats/track-job-health.ts";
 import { createSqsClient } from "./lambda-adapters.ts";
@@ -49,6 +50,8 @@ export interface Dependencies {
   readonly registry: AgentRegistry;
   readonly secrets: SecretResolver;
   readonly validation: JobValidationContext;
+  /** The schedule backend, asked about a job whose fire never arrived. @default none (states "unknown") */
+  readonly scheduleInspector?: ScheduleInspector;
   readonly clients: {
     readonly dynamodb: DynamoDBClient;
     readonly sqs: SQSClient;
@@ -81,7 +84,12 @@ export interface DependencyConfig {
 export function createDependencies(
   config: DependencyConfig,
   parts: Pick<Dependencies, "events"> &
-    Partial<Pick<Dependencies, "clients" | "metrics" | "log" | "clock" | "registry" | "secrets">> & {
+    Partial<
+      Pick<
+        Dependencies,
+        "clients" | "metrics" | "log" | "clock" | "registry" | "secrets" | "scheduleInspector"
+      >
+    > & {
       readonly notifications?: HealthNotifications;
     },
 ): Dependencies {
@@ -115,6 +123,7 @@ export function createDependencies(
       functionTimeoutSeconds: config.turnFunctionTimeoutSeconds,
       ...(config.schedules ? { schedules: config.schedules } : {}),
     },
+    ...(parts.scheduleInspector ? { scheduleInspector: parts.scheduleInspector } : {}),
     clients,
   };
 }

@@ -19,6 +19,7 @@ export const ENVIRONMENT = {
   healthNotifications: "AGENTCRON_HEALTH_NOTIFICATIONS",
   perJobMetrics: "AGENTCRON_PER_JOB_METRICS",
   schedules: "AGENTCRON_SCHEDULES",
+  stage: "AGENTCRON_STAGE",
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
@@ -40,6 +41,7 @@ const DESCRIPTIONS: Record<EnvironmentKey, string> = {
   perJobMetrics: '"true" or "false": publish per-job metric series beside the stage-wide ones',
   schedules:
     "which service fires the jobs: rules (EventBridge rules), scheduler (EventBridge Scheduler) or local",
+  stage: "the stage, whose job schedules the sweeper inspects when a fire never arrives",
 };
 
 /** The functions of the stack: the run engine (infra/functions.ts) and job apply (infra/schedules.ts). */
@@ -88,6 +90,8 @@ export const FUNCTION_ENVIRONMENT = {
     "alarmTopicArn",
     "perJobMetrics",
     "schedules",
+    // Whose rules or schedules to read when a job's fire never arrives.
+    "stage",
   ],
   /** Writes the job set; its schedule rules' targets come from the custom resource's properties. */
   applyJobs: ["tableName", "turnFunctionTimeoutSeconds", "schedules"],

@@ -1,10 +1,16 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { builtInCatalog } from "#adapters/catalog.ts";
 import { createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
+import { createRuleInspector } from "#adapters/eventbridge/rule-inspector.ts";
+import { createScheduleInspector } from "#adapters/eventbridge-scheduler/schedule-inspector.ts";
 import { createPowertoolsLogger } from "#adapters/logging/powertools-logger.ts";
 import { createSqsDeadLetters } from "#adapters/sqs/dead-letters.ts";
 import { createSqsBacklog, createSqsQueue, createSqsRedelivery } from "#adapters/sqs/sqs-queue.ts";
 import { systemClock } from "#core/clock.ts";
+import type { ScheduleBackend } from "#core/jobs/schedule-backend.ts";
+import type { ScheduleInspector } from "#core/ports.ts";
 import type { SweepDependencies } from "#core/sweep/sweep.ts";
 import type { JobSchedulesDependencies } from "../handlers/apply-jobs-handler.ts";
 import type { DispatchHandlerDependencies } from "../handlers/dispatch-handler.ts";
@@ -50,6 +56,7 @@ export function sweepDependenciesFromEnvironment(
     fires: createSqsQueue(sqs, config.firesQueueUrl),
     turns: createSqsQueue(sqs, config.turnsQueueUrl),
     turnsBacklog: createSqsBacklog(sqs, config.turnsQueueUrl),
+    scheduleInspector: scheduleInspectorFor(config.schedules, config.stage),
   });
   return { ...deps, log: basics.log };
 }
@@ -62,8 +69,10 @@ export function applyJobsDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
 ): WithLambdaLogger<ReturnType<JobSchedulesDependencies["load"]>> {
   const config = readFunctionEnvironment("applyJobs", env);
+  const store = createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName });
   return {
-    jobs: createDynamoStore({ client: new DynamoDBClient({}), tableName: config.tableName }).jobs,
+    jobs: store.jobs,
+    fireWatch: store.fireWatch,
     clock: systemClock,
     validation: {
       catalog: builtInCatalog,
@@ -72,4 +81,13 @@ export function applyJobsDependenciesFromEnvironment(
     },
     log: createPowertoolsLogger({ serviceName: config.serviceName }),
   };
+}
+
+/** The sweeper's view of a job's schedule (missing, disabled, enabled) when one of its fires never comes. */
+function scheduleInspectorFor(schedules: ScheduleBackend, stage: string): ScheduleInspector | undefined {
+  // One retry of the SDK's own: this read only adds detail to a record that is written regardless.
+  if (schedules === "scheduler")
+    return createScheduleInspector(new SchedulerClient({ maxAttempts: 2 }), stage);
+  if (schedules === "rules") return createRuleInspector(new EventBridgeClient({ maxAttempts: 2 }), stage);
+  return undefined;
 }

@@ -22,7 +22,8 @@ export type Wired = Pick<
   | "secrets"
   | "validation"
   | "health"
->;
+> &
+  Partial<Pick<Dependencies, "scheduleInspector">>;
 
 // Which port each handler gets — in one place, so the Lambda entries, the local runtime, the tests
 // and the benchmarks wire the handlers identically. Each takes only the adapters its handler uses:
@@ -68,9 +69,14 @@ export function turnDependenciesOf(
 }
 
 export function sweepDependenciesOf(
-  deps: Pick<Wired, Common | "fires" | "turns" | "turnsBacklog">,
+  deps: Pick<Wired, Common | "fires" | "turns" | "turnsBacklog" | "scheduleInspector">,
 ): SweepDependencies {
   return {
+    missedFires: {
+      fireWatch: deps.store.fireWatch,
+      fireRecords: deps.store.dispatch,
+      scheduleInspector: deps.scheduleInspector,
+    },
     store: deps.store.sweep,
     jobs: deps.store.jobs,
     fires: deps.fires,

@@ -8,7 +8,7 @@ import type { Clock } from "#core/clock.ts";
 import { applyJobs } from "#core/jobs/apply-jobs.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import type { Logger } from "#core/logger.ts";
-import type { JobStore, ScheduleChange, Schedules } from "#core/ports.ts";
+import type { FireWatchStore, JobStore, ScheduleChange, Schedules } from "#core/ports.ts";
 import { ReconcileIncompleteError } from "#core/schedules/reconcile-incomplete.ts";
 
 /**
@@ -83,6 +83,8 @@ export interface JobSchedulesDependencies {
     readonly clock: Clock;
     readonly validation: JobValidationContext;
     readonly log: Logger;
+    /** Expected fires, armed for the deployed jobs (missed-fire detection). */
+    readonly fireWatch?: FireWatchStore;
   };
   readonly schedulesFor: (target: ScheduleTarget) => Schedules;
   /** Reads the job set's S3 object. */
@@ -229,7 +231,7 @@ async function handleRequest(
     return { Deleted: String(changes.filter((change) => change.action === "deleted").length) };
   }
   const properties = jobSchedulesPropertiesSchema.parse(event.ResourceProperties);
-  const { jobs, clock, validation, log } = load();
+  const { jobs, clock, validation, log, fireWatch } = load();
   const document = await jobsDocumentOf(properties, deps);
   const report = await applyJobs(
     document,
@@ -238,6 +240,7 @@ async function handleRequest(
       clock,
       validation: { ...validation, schedules: properties.Schedules },
       schedules: deps.schedulesFor(targetOf(properties)),
+      fireWatch,
     },
     {
       source: "file",

@@ -131,6 +131,7 @@ describe("the functions", () => {
       healthNotifications: "(never set by the stack)",
       perJobMetrics: "false",
       schedules: "rules",
+      stage: "dev",
     };
     const functions = {
       dispatch: "dispatch",

@@ -20,6 +20,11 @@ const WILDCARD_RESOURCE_ALLOW_LIST: readonly { actions: readonly string[]; resou
     actions: JOB_RULE_ACTIONS,
     resource: "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/ac-dev-*",
   },
+  // The sweeper reads a job's rule when one of its fires never arrives.
+  {
+    actions: ["events:DescribeRule"],
+    resource: "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/ac-dev-*",
+  },
   // Models and inference profiles are chosen per job.
   {
     actions: ["bedrock:InvokeModel"],
@@ -126,10 +131,17 @@ describe("least privilege", () => {
     expect(grants.has("dynamodb:DeleteItem")).toBe(false);
   });
 
-  it("gives sweep the table and its sweep index, sends to fires and turns, and reads the turns queue's depth", () => {
+  it("gives sweep the table and its sweep and fire-watch indexes, sends to fires and turns, reads the turns queue's depth and the stage's rules", () => {
     const grants = grantsOf(dev, "sweep");
 
-    expect(grants.get("dynamodb:Query")).toEqual(["<Table710B521B.Arn>", "<Table710B521B.Arn>/index/sweep"]);
+    expect(grants.get("dynamodb:Query")?.sort()).toEqual([
+      "<Table710B521B.Arn>",
+      "<Table710B521B.Arn>/index/fire-watch",
+      "<Table710B521B.Arn>/index/sweep",
+    ]);
+    expect(grants.get("events:DescribeRule")).toEqual([
+      "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/ac-dev-*",
+    ]);
     expect(grants.get("sqs:SendMessage")).toEqual(["<FiresQueueBB25881B.Arn>", "<TurnsQueue246E58B7.Arn>"]);
     expect(grants.get("sqs:GetQueueAttributes")).toEqual(["<TurnsQueue246E58B7.Arn>"]);
     expect(grants.has("bedrock:InvokeModel")).toBe(false);

@@ -69,8 +69,9 @@ describe("a stage on EventBridge Scheduler", () => {
           action === "iam:PassRole",
       ),
     );
+    // (and the sweeper's scheduler:GetSchedule, to say why a fire never arrived)
     expect(applyStatements.flatMap((s) => s.actions).sort()).toEqual(
-      [...SCHEDULE_ACTIONS, "scheduler:ListSchedules", "iam:PassRole"].sort(),
+      [...SCHEDULE_ACTIONS, "scheduler:ListSchedules", "iam:PassRole", "scheduler:GetSchedule"].sort(),
     );
     const scoped = applyStatements.find((s) => s.actions.includes("scheduler:CreateSchedule"));
     expect(scoped?.resources).toEqual([

@@ -30,14 +30,16 @@ describe("the table", () => {
     });
   });
 
-  it("has the sweep index (all attributes) and the keys-only run-lookup index, with their key types", () => {
-    const { sweepIndex, runLookupIndex } = TABLE_SCHEMA;
+  it("has the sweep index (all attributes), the keys-only run-lookup index and the fire-watch index, with their key types", () => {
+    const { sweepIndex, runLookupIndex, fireWatchIndex } = TABLE_SCHEMA;
 
     dev.template.hasResourceProperties("AWS::DynamoDB::Table", {
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: sweepIndex.partitionKey, AttributeType: "S" },
         { AttributeName: sweepIndex.sortKey, AttributeType: "N" },
         { AttributeName: runLookupIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: fireWatchIndex.partitionKey, AttributeType: "S" },
+        { AttributeName: fireWatchIndex.sortKey, AttributeType: "N" },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -52,6 +54,14 @@ describe("the table", () => {
           IndexName: runLookupIndex.name,
           KeySchema: [{ AttributeName: runLookupIndex.partitionKey, KeyType: "HASH" }],
           Projection: { ProjectionType: "KEYS_ONLY" },
+        },
+        {
+          IndexName: fireWatchIndex.name,
+          KeySchema: [
+            { AttributeName: fireWatchIndex.partitionKey, KeyType: "HASH" },
+            { AttributeName: fireWatchIndex.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
         },
       ],
     });
