@@ -6,7 +6,7 @@ import { collectItems, partitionItems } from "#adapters/dynamodb/partition-items
 import { waitUntil } from "#test/support/wait.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
 
-// The dead man's switch in the local runtime, in real time: a job's local rule (EventBridge's
+// Schedules in the local runtime, in real time. The dead man's switch: a job's local rule (EventBridge's
 // stand-in) is deleted behind the system's back; the sweeper records the fire that never comes as
 // missed within its grace, doctor names the job, and doctor --repair brings the rule back.
 let local: TestRuntime;
@@ -69,4 +69,30 @@ describe("a fire that never comes, in the local runtime", () => {
     },
     DETECTION_LIMIT_MS + 60_000,
   );
+
+  it("jobs delete refuses without --yes off a terminal, then deletes the job and its rule; apply --prune will not empty the table", async () => {
+    // Prepare
+    const file = local.writeJobs("two.json", [demoJob({ id: "keep-me" }), demoJob({ id: "drop-me" })]);
+    await local.cli(["jobs", "apply", "-f", file, "--yes"]);
+    const empty = local.writeJobs("empty.json", []);
+
+    // Act
+    const unconfirmed = await local.cli(["jobs", "delete", "drop-me"]);
+    const deleted = await local.cli(["jobs", "delete", "drop-me", "--yes"]);
+    const emptied = await local.cli(["jobs", "apply", "-f", empty, "--prune", "--yes"]);
+    const listed = await local.cli(["--json", "jobs", "list"]);
+
+    // Assess
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("Pass --yes to delete it");
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain("Job drop-me deleted");
+    expect(deleted.stdout).toContain("rule local-drop-me deleted");
+    expect(emptied.code).toBe(2);
+    expect(emptied.stderr).toContain("refusing to delete every job");
+    expect(
+      (listed.json as { jobs: { jobId?: string; id?: string }[] }).jobs.map((job) => job.jobId ?? job.id),
+    ).toContain("keep-me");
+    expect(JSON.stringify(listed.json)).not.toContain("drop-me");
+  });
 });
