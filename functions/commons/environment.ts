@@ -232,16 +232,3 @@ export function readTurnFunctionTimeout(env: NodeJS.ProcessEnv = process.env): n
   if (typeof timeout === "string") throw new ConfigurationError(timeout);
   return timeout;
 }
-
-/**
- * The stage's schedule backend (AGENTCRON_SCHEDULES), which decides whether a job may have a time
- * zone or an at() schedule. Unset means EventBridge rules, the default backend.
- * @throws ConfigurationError for a value that is not a backend.
- */
-export function readScheduleBackend(env: NodeJS.ProcessEnv = process.env): ScheduleBackend {
-  try {
-    return parseScheduleBackend(env[ENVIRONMENT.schedules], ENVIRONMENT.schedules);
-  } catch (error) {
-    throw new ConfigurationError((error as Error).message);
-  }
-}
