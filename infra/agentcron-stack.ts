@@ -165,6 +165,7 @@ export class AgentcronStack extends Stack {
       turns: this.turns,
       table: this.table.table,
       turnTimeout,
+      schedules: this.scheduleBackend,
     });
     this.dashboard = new AgentcronDashboard(this, "Dashboard", {
       stage,

@@ -5,6 +5,7 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import type { ScheduleBackend as CoreScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { METRICS } from "#core/metric-names.ts";
 import { OPERATOR_CLI as CLI } from "#core/stats/job-health.ts";
 import { agentcronMetric } from "./metrics.ts";
@@ -12,7 +13,7 @@ import { alarmName, resourceName, scheduleGroupNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
 
 /** Which service fires the jobs' schedules (EventBridge rules, or EventBridge Scheduler schedules). */
-export type ScheduleBackend = "rules" | "scheduler";
+export type ScheduleBackend = Exclude<CoreScheduleBackend, "local">;
 
 /** An alarm as the stack defines it: its stable name says what it watches. */
 interface AlarmDefinition {

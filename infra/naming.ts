@@ -32,9 +32,7 @@ export function alarmName(stage: string, what: string): string {
 }
 
 /** The EventBridge Scheduler schedule group of the stage's job schedules (`agentcron-<stage>`). */
-export function scheduleGroupNameOf(stage: string): string {
-  return resourcePrefix(stage);
-}
+export { scheduleGroupNameOf } from "#adapters/eventbridge-scheduler/scheduler-schedules.ts";
 
 /** Matches every alarm of the stage (and no other stage's: stages contain no '-'). */
 export function alarmNamePattern(stage: string): string {

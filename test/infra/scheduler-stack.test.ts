@@ -32,6 +32,17 @@ describe("a stage on EventBridge Scheduler", () => {
     }
   });
 
+  it("watches the group's failed deliveries (AWS/Scheduler), not the default bus's rules", () => {
+    const alarms = scheduler.template.findResources("AWS::CloudWatch::Alarm", {
+      Properties: { AlarmName: "agentcron-dev-schedule-target-failures" },
+    });
+    const [alarm] = Object.values(alarms);
+    const namespaces = (alarm?.Properties.Metrics ?? [])
+      .map((m: { MetricStat?: { Metric?: { Namespace?: string } } }) => m.MetricStat?.Metric?.Namespace)
+      .filter(Boolean);
+    expect(namespaces).toEqual(["AWS/Scheduler", "AWS/Scheduler"]);
+  });
+
   it("gives Scheduler a role that only this group's schedules in this account may assume, and that may only send to the fires queue and its DLQ", () => {
     const roles = scheduler.template.findResources("AWS::IAM::Role", {
       Properties: { RoleName: "agentcron-dev-scheduler" },
