@@ -15,6 +15,7 @@ const DISPATCH_ENVIRONMENT = {
   AGENTCRON_TURN_FUNCTION_TIMEOUT_SECONDS: "660",
   AGENTCRON_ALARM_TOPIC_ARN: "arn:aws:sns:us-east-1:1:agentcron-dev-alarms",
   AGENTCRON_PER_JOB_METRICS: "false",
+  AGENTCRON_SCHEDULES: "scheduler",
   POWERTOOLS_SERVICE_NAME: "agentcron-dev",
 };
 
@@ -34,6 +35,7 @@ describe("a function's configuration, read at cold start", () => {
       turnFunctionTimeoutSeconds: 660,
       healthNotifications: { topicArn: DISPATCH_ENVIRONMENT.AGENTCRON_ALARM_TOPIC_ARN },
       perJobMetrics: false,
+      schedules: "scheduler",
     });
   });
 
