@@ -109,8 +109,9 @@ describe("the alarms", () => {
       Array.from({ length: count }, (_, index) =>
         demoJobSpec({ id: `job-${String(index).padStart(4, "0")}` }),
       );
-    const ten = synthesise({ stage: "dev", jobs: jobs(10) });
-    const thousand = synthesise({ stage: "dev", jobs: jobs(1_000) });
+    // 1,000 rules need a raised quota (-c eventBridgeRuleQuota) on the rules backend.
+    const ten = synthesise({ stage: "dev", jobs: jobs(10), ruleQuota: 1_000 });
+    const thousand = synthesise({ stage: "dev", jobs: jobs(1_000), ruleQuota: 1_000 });
     const resourceTypes = (synthesised: SynthesisedStack) =>
       Object.values(synthesised.template.toJSON().Resources as Record<string, { Type: string }>)
         .map((resource) => resource.Type)

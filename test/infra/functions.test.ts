@@ -157,7 +157,7 @@ describe("the functions", () => {
     expect(FUNCTION_ENVIRONMENT.turn).not.toContain("firesQueueUrl");
     expect(FUNCTION_ENVIRONMENT.dispatch).not.toContain("turnsDlqUrl");
     expect(FUNCTION_ENVIRONMENT.sweep).not.toContain("firesDlqUrl");
-    expect(FUNCTION_ENVIRONMENT.applyJobs).toEqual(["tableName", "turnFunctionTimeoutSeconds"]);
+    expect(FUNCTION_ENVIRONMENT.applyJobs).toEqual(["tableName", "turnFunctionTimeoutSeconds", "schedules"]);
   });
 
   it("time out after 30 s (dispatch), 60 s (sweep) and 15 minutes (job apply: 10,000 schedules)", () => {
