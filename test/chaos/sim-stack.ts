@@ -9,7 +9,7 @@ import { createSecretResolver } from "#adapters/secrets/secret-resolver.ts";
 import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { type QueueRole, queueName } from "#adapters/sqs/queue-definitions.ts";
 import type { Harness } from "#core/agents/harness.ts";
-import type { RunLifecycleEvent } from "#core/ports.ts";
+import type { LifecycleEvent } from "#core/ports.ts";
 import { createDependencies } from "#functions/commons/dependencies.ts";
 import {
   dispatchDependenciesOf,
@@ -57,7 +57,7 @@ export interface SimStack {
   readonly queueNames: Record<QueueRole | `${QueueRole}Dlq`, string>;
   readonly mappings: readonly EventSourceMapping[];
   readonly metrics: CountingMetrics;
-  readonly events: RunLifecycleEvent[];
+  readonly events: LifecycleEvent[];
   /** The SQS client of the simulated AWS services (EventBridge deliveries, event source mappings). */
   readonly serviceSqs: SQSClient;
   /**
@@ -102,7 +102,7 @@ export async function buildSimStack(options: {
   network.attach(serviceSqs, "sqs");
 
   const metrics = new CountingMetrics();
-  const events: RunLifecycleEvent[] = [];
+  const events: LifecycleEvent[] = [];
   const registry = createRegistry(
     [recordingHarness(demoHarness, history, clock) as Harness],
     builtInPluginTypes,
