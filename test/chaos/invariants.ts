@@ -12,6 +12,8 @@ export interface Observations {
   readonly crashes: readonly Crash[];
   /** The overlap policy of each job. */
   readonly overlapOf: ReadonlyMap<string, OverlapPolicy>;
+  /** Each job's start deadline in ms (a fire delivered before it must not be called never-arrived). */
+  readonly startDeadlineMsOf: ReadonlyMap<string, number>;
   /** False when the simulation hit its time limit before everything settled. */
   readonly quiesced: boolean;
   readonly state: FinalState;
@@ -54,6 +56,25 @@ const lateFiresNotMissed: Check = ({ deliveries, state }) => {
   return {
     id: "late-fires-not-missed",
     title: "a fire delivered after its start deadline ends missed",
+    violations,
+  };
+};
+
+const arrivedCalledMissing: Check = ({ deliveries, state, startDeadlineMsOf }) => {
+  const fires = new Map(state.fires.map((fire) => [fire.fireKey, fire]));
+  const violations = deliveries
+    .filter((delivery) => fires.get(delivery.fireKey)?.reason === "never-arrived")
+    .filter((delivery) => {
+      const firstSent = Math.min(...delivery.sentAt);
+      return firstSent < delivery.scheduledAt + (startDeadlineMsOf.get(delivery.jobId) ?? 0);
+    })
+    .map(
+      (delivery) =>
+        `${delivery.fireKey} (${delivery.quirk}, sent ${times(delivery.sentAt)}) was recorded as never arrived`,
+    );
+  return {
+    id: "arrived-called-missing",
+    title: "missed-fire detection never records a fire delivered before its start deadline as never arrived",
     violations,
   };
 };
@@ -228,6 +249,7 @@ const crashes: Check = ({ crashes: observed }) => ({
 export const INVARIANTS: readonly Check[] = [
   firesWithoutOutcome,
   lateFiresNotMissed,
+  arrivedCalledMissing,
   firesWithTwoRuns,
   overlappingExecutions,
   harnessRanTwice,

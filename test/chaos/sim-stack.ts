@@ -10,6 +10,7 @@ import type { QueueUrls } from "#adapters/sqs/create-queues.ts";
 import { type QueueRole, queueName } from "#adapters/sqs/queue-definitions.ts";
 import type { Harness } from "#core/agents/harness.ts";
 import type { LifecycleEvent } from "#core/ports.ts";
+import { armFireWatches } from "#core/schedules/arm-fire-watches.ts";
 import { createDependencies } from "#functions/commons/dependencies.ts";
 import {
   dispatchDependenciesOf,
@@ -94,6 +95,19 @@ export async function buildSimStack(options: {
   });
   const direct = createDynamoStore(table);
   for (const spec of options.jobSpecs) await direct.jobs.putJob(spec, undefined, clock.now());
+  // Expected fires, armed as a deploy arms them: the sweeper's missed-fire detection runs on every
+  // pass, and must never call a fire that came (late, twice, through faults) "never arrived".
+  await armFireWatches(
+    direct.fireWatch,
+    options.jobSpecs.map((spec) => ({
+      id: spec.id,
+      schedule: spec.schedule,
+      enabled: true,
+      startDeadlineSeconds: spec.startDeadlineSeconds,
+    })),
+    [],
+    clock.now(),
+  );
 
   const application = { dynamodb: emulators.dynamoClient(), sqs: emulators.sqsClient() };
   network.attach(application.dynamodb, "dynamodb");

@@ -120,6 +120,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Summary
       lateRequests: network.lateRequests,
       crashes: history.crashes,
       overlapOf: new Map<string, OverlapPolicy>(jobs.map((job) => [job.id, job.overlap])),
+      startDeadlineMsOf: deadlineOf,
       quiesced,
       state,
     });

@@ -64,6 +64,7 @@ function clean(): { -readonly [K in keyof Observations]: Observations[K] } & { s
     lateRequests: [],
     crashes: [],
     overlapOf: new Map([["job-a", "buffer-one"]]),
+    startDeadlineMsOf: new Map([["job-a", 120_000]]),
     quiesced: true,
     state: {
       fires: [fire("job-a#1", { runId: "1" }), fire("job-a#2", { runId: "2" })],
@@ -93,6 +94,22 @@ describe("checkInvariants", () => {
     observations.deliveries = [...observations.deliveries, delivery("job-a#3", { quirk: "past-deadline" })];
 
     expect(violationsOf(observations)).toEqual({ "fires-without-outcome": 1, "late-fires-not-missed": 1 });
+  });
+
+  it("finds a fire that was delivered in time but recorded as never arrived (not one delivered after its deadline)", () => {
+    const observations = clean();
+    observations.deliveries = [
+      ...observations.deliveries,
+      delivery("job-a#3", { quirk: "delayed", sentAt: [T0 + 60_000] }),
+      delivery("job-a#4", { quirk: "delayed", sentAt: [T0 + 300_000] }),
+    ];
+    const neverArrived = { outcome: "missed", reason: "never-arrived" } as const;
+    observations.state = {
+      ...observations.state,
+      fires: [...observations.state.fires, fire("job-a#3", neverArrived), fire("job-a#4", neverArrived)],
+    };
+
+    expect(violationsOf(observations)).toEqual({ "arrived-called-missing": 1 });
   });
 
   it("finds a fire with two runs (but not a fire and its retry)", () => {
