@@ -19,6 +19,10 @@ import { ScheduleQuotaError } from "#adapters/schedules/schedule-quota-error.ts"
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import { UTC } from "#core/jobs/time-zone.ts";
 import type { ScheduledJob, Schedules } from "#core/ports.ts";
+import { fireDeadlineSeconds } from "#core/schedules/fire-deadline.ts";
+
+/** EventBridge's own limit (its default): the event age, not the count, ends the retries. */
+const MAX_RETRY_ATTEMPTS = 185;
 
 /**
  * A stage is 1-12 lowercase letters and digits, starting with a letter.
@@ -197,6 +201,12 @@ export function createScheduleRules(options: ScheduleRulesOptions): Schedules {
         Id: FIRES_TARGET_ID,
         Arn: firesQueueArn,
         InputTransformer: fireInputTransformer(job.id),
+        // A fire older than its start deadline could not start its run (dispatch ends it missed):
+        // EventBridge stops retrying a failing delivery then and sends it to the DLQ.
+        RetryPolicy: {
+          MaximumEventAgeInSeconds: fireDeadlineSeconds(job),
+          MaximumRetryAttempts: MAX_RETRY_ATTEMPTS,
+        },
         ...(deadLetterQueueArn ? { DeadLetterConfig: { Arn: deadLetterQueueArn } } : {}),
       },
     };
@@ -425,7 +435,9 @@ function sameTarget(have: Target, want: Target): boolean {
     have.RoleArn === undefined &&
     have.InputTransformer?.InputTemplate === want.InputTransformer?.InputTemplate &&
     samePaths(have.InputTransformer?.InputPathsMap, want.InputTransformer?.InputPathsMap) &&
-    have.DeadLetterConfig?.Arn === want.DeadLetterConfig?.Arn
+    have.DeadLetterConfig?.Arn === want.DeadLetterConfig?.Arn &&
+    have.RetryPolicy?.MaximumEventAgeInSeconds === want.RetryPolicy?.MaximumEventAgeInSeconds &&
+    have.RetryPolicy?.MaximumRetryAttempts === want.RetryPolicy?.MaximumRetryAttempts
   );
 }
 

@@ -82,6 +82,8 @@ describe("the EventBridge schedule reconciler", () => {
         Id: FIRES_TARGET_ID,
         Arn: FIRES_QUEUE_ARN,
         InputTransformer: fireInputTransformer("inbox-triage"),
+        // rate(2 minutes): the default start deadline is the period, at least 2 minutes.
+        RetryPolicy: { MaximumEventAgeInSeconds: 120, MaximumRetryAttempts: 185 },
         DeadLetterConfig: { Arn: FIRES_DLQ_ARN },
       },
     ]);
@@ -187,6 +189,7 @@ describe("the EventBridge schedule reconciler", () => {
         Id: FIRES_TARGET_ID,
         Arn: FIRES_QUEUE_ARN,
         InputTransformer: fireInputTransformer("a"),
+        RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 185 },
         DeadLetterConfig: { Arn: FIRES_DLQ_ARN },
       },
     ]);
