@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 // - infra:       CDK Template assertions and the EventBridge reconciler against an SDK client mock;
 // - integration: the real DynamoDB Local + SQS emulator (started by test/support/global-setup.ts)
 //                and real processes/servers on loopback;
-// - e2e:         the `agentcron` CLI as a child process against the embedded local runtime;
+// - e2e:         the compiled `agentcron` CLI as a child process against the embedded local runtime;
 // - chaos:       the seeded fault-injection simulation (`npm run chaos`) for a fixed set of seeds.
 export default defineConfig({
   test: {
@@ -63,6 +63,7 @@ export default defineConfig({
           // local/emulators/dynamodb-local.ts); a hook limit below that would hide its own error.
           testTimeout: 180_000,
           hookTimeout: 240_000,
+          globalSetup: ["test/e2e/support/compile-cli.ts"],
           env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
           fileParallelism: true,
           maxWorkers: 3,

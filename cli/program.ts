@@ -1,16 +1,32 @@
 import { Command, CommanderError } from "commander";
-import { dlqListCommand, dlqRedriveCommand } from "./commands/dlq.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { inspectCommand } from "./commands/inspect.ts";
-import { applyCommand, deleteCommand, listCommand, setEnabledCommand, showCommand } from "./commands/jobs.ts";
-import { logsCommand } from "./commands/logs.ts";
-import { runCommand } from "./commands/run.ts";
-import { runsCommand } from "./commands/runs.ts";
-import { consoleCommand } from "./console/console-command.ts";
 import type { CliIo, CommandContext } from "./context.ts";
 import { CliError, EXIT, type ExitCode, explainError } from "./exit-codes.ts";
 import { colourEnabled, Output } from "./output.ts";
-import { connectTarget, type Deployment, resolveTarget, type TargetOptions } from "./target.ts";
+import type { Deployment, TargetOptions } from "./target.ts";
+
+// Start-up time is part of the interface (docs/cli.md "Speed"): this module loads only commander and
+// the output helpers. Each command's module — and the AWS SDK behind `connect()` — is imported when
+// that command runs, so `--help` and a typo never load them.
+/** Set by the build (cli/build.mjs); absent when the CLI runs from source. */
+declare const AGENTCRON_BUILD: { readonly version: string; readonly builtAt: string } | undefined;
+
+/** `agentcron --version`: says whether this is the compiled CLI, and when it was built. */
+export function versionText(): string {
+  return typeof AGENTCRON_BUILD === "undefined"
+    ? "agentcron (running from source)"
+    : `agentcron ${AGENTCRON_BUILD.version} (compiled ${AGENTCRON_BUILD.builtAt})`;
+}
+
+const commands = {
+  jobs: () => import("./commands/jobs.ts"),
+  run: () => import("./commands/run.ts"),
+  runs: () => import("./commands/runs.ts"),
+  inspect: () => import("./commands/inspect.ts"),
+  logs: () => import("./commands/logs.ts"),
+  doctor: () => import("./commands/doctor.ts"),
+  dlq: () => import("./commands/dlq.ts"),
+  console: () => import("./console/console-command.ts"),
+};
 
 const EXIT_CODES_HELP = `
 Targets (first that applies): --local / --state-dir DIR (a running \`npm start\`); --stack NAME /
@@ -48,7 +64,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       out: output,
       io,
       async connect() {
-        deployment ??= await connectTarget(resolveTarget(options, { env: io.env }));
+        if (!deployment) {
+          const [{ resolveTarget }, { connectTarget }] = await Promise.all([
+            import("./target.ts"),
+            import("./connect.ts"),
+          ]);
+          deployment = await connectTarget(resolveTarget(options, { env: io.env }));
+        }
         return deployment;
       },
     };
@@ -69,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       writeErr: (text) => io.stderr.write(text),
     })
     .showSuggestionAfterError()
+    .version(versionText(), "-V, --version", "which agentcron this is (compiled, and when)")
     .option("--local", "the local runtime (`npm start`) running from this directory")
     .option("--state-dir <dir>", "the local runtime whose state is in DIR")
     .option("--stack <name>", "a deployed stack, by name")
@@ -90,38 +113,48 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option("-y, --yes", "apply without asking (needed when stdin is not a terminal)")
     .action(
       handle(
-        (
+        async (
           ctx,
           options: { file: string; prune?: boolean; allowEmpty?: boolean; dryRun?: boolean; yes?: boolean },
-        ) => applyCommand(ctx, options),
+        ) => (await commands.jobs()).applyCommand(ctx, options),
       ),
     );
   jobs
     .command("list")
     .description("every job: schedule, enabled, next fire, last status, failure rate, health, running")
     .option("--unhealthy", "only the unhealthy jobs, with why and the first command to run")
-    .action(handle((ctx, options: { unhealthy?: boolean }) => listCommand(ctx, options)));
+    .action(
+      handle(async (ctx, options: { unhealthy?: boolean }) => (await commands.jobs()).listCommand(ctx, options)),
+    );
   jobs
     .command("show")
     .description("one job: definition, lease holder, buffered fires, next fires, health, last runs")
     .argument("<jobId>")
-    .action(handle((ctx, jobId: string) => showCommand(ctx, jobId)));
+    .action(handle(async (ctx, jobId: string) => (await commands.jobs()).showCommand(ctx, jobId)));
   jobs
     .command("pause")
     .description("disable a job and its schedule rule")
     .argument("<jobId>")
-    .action(handle((ctx, jobId: string) => setEnabledCommand(ctx, jobId, false)));
+    .action(
+      handle(async (ctx, jobId: string) => (await commands.jobs()).setEnabledCommand(ctx, jobId, false)),
+    );
   jobs
     .command("resume")
     .description("enable a job and its schedule rule")
     .argument("<jobId>")
-    .action(handle((ctx, jobId: string) => setEnabledCommand(ctx, jobId, true)));
+    .action(
+      handle(async (ctx, jobId: string) => (await commands.jobs()).setEnabledCommand(ctx, jobId, true)),
+    );
   jobs
     .command("delete")
     .description("delete a job and its schedule (asks first; --yes when stdin is not a terminal)")
     .argument("<jobId>")
     .option("-y, --yes", "delete without asking")
-    .action(handle((ctx, jobId: string, options: { yes?: boolean }) => deleteCommand(ctx, jobId, options)));
+    .action(
+      handle(async (ctx, jobId: string, options: { yes?: boolean }) =>
+        (await commands.jobs()).deleteCommand(ctx, jobId, options),
+      ),
+    );
 
   program
     .command("run")
@@ -133,8 +166,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     )
     .option("--timeout <seconds>", "how long to wait (default: the job's maxRunSeconds + lease + 2 minutes)")
     .action(
-      handle((ctx, jobId: string, options: { wait?: boolean; timeout?: string }) =>
-        runCommand(ctx, jobId, options),
+      handle(async (ctx, jobId: string, options: { wait?: boolean; timeout?: string }) =>
+        (await commands.run()).runCommand(ctx, jobId, options),
       ),
     );
 
@@ -149,8 +182,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option("--since <when>", "only runs queued since: 30m, 1h, 2d, 1w or an ISO time")
     .option("--limit <n>", "at most N runs (default 20)")
     .action(
-      handle((ctx, jobId: string, options: { status?: string; since?: string; limit?: string }) =>
-        runsCommand(ctx, jobId, options),
+      handle(async (ctx, jobId: string, options: { status?: string; since?: string; limit?: string }) =>
+        (await commands.runs()).runsCommand(ctx, jobId, options),
       ),
     );
 
@@ -158,14 +191,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .command("inspect")
     .description("one run: phase timeline chart, plugins, error, diagnostic, output, and what to check next")
     .argument("<runId>")
-    .action(handle((ctx, runId: string) => inspectCommand(ctx, runId)));
+    .action(handle(async (ctx, runId: string) => (await commands.inspect()).inspectCommand(ctx, runId)));
 
   program
     .command("logs")
     .description("one run's log lines (locally its log file; in AWS the turn function's log group)")
     .argument("<runId>")
     .option("-f, --follow", "keep printing new lines until the run has ended")
-    .action(handle((ctx, runId: string, options: { follow?: boolean }) => logsCommand(ctx, runId, options)));
+    .action(
+      handle(async (ctx, runId: string, options: { follow?: boolean }) =>
+        (await commands.logs()).logsCommand(ctx, runId, options),
+      ),
+    );
 
   program
     .command("doctor")
@@ -174,13 +211,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       "--repair",
       "first re-create, enable or rewrite the job schedules that are out of step, and arm missing expected fires",
     )
-    .action(handle((ctx, options: { repair?: boolean }) => doctorCommand(ctx, options)));
+    .action(
+      handle(async (ctx, options: { repair?: boolean }) => (await commands.doctor()).doctorCommand(ctx, options)),
+    );
 
   program
     .command("console")
     .description("the operator console in the browser: jobs, runs and their timelines, dead letters, actions")
     .option("--port <port>", "listen on this port of 127.0.0.1 (default: a free one)")
-    .action(handle((ctx, options: { port?: string }) => consoleCommand(ctx, options)));
+    .action(
+      handle(async (ctx, options: { port?: string }) =>
+        (await commands.console()).consoleCommand(ctx, options),
+      ),
+    );
 
   const dlq = program.command("dlq").description("dead-letter queues: list and redrive");
   dlq
@@ -189,8 +232,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .argument("[queue]", "fires or turns (default both)")
     .option("--limit <n>", "at most N messages per queue (default 20)")
     .action(
-      handle((ctx, queue: string | undefined, options: { limit?: string }) =>
-        dlqListCommand(ctx, queue, options),
+      handle(async (ctx, queue: string | undefined, options: { limit?: string }) =>
+        (await commands.dlq()).dlqListCommand(ctx, queue, options),
       ),
     );
   dlq
@@ -203,8 +246,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       "also move messages agentcron rejected (they will be rejected again unless the cause is fixed)",
     )
     .action(
-      handle((ctx, queue: string | undefined, options: { max?: string; includeRejected?: boolean }) =>
-        dlqRedriveCommand(ctx, queue, options),
+      handle(async (ctx, queue: string | undefined, options: { max?: string; includeRejected?: boolean }) =>
+        (await commands.dlq()).dlqRedriveCommand(ctx, queue, options),
       ),
     );
 

@@ -1,4 +1,4 @@
-import { ruleNamePrefix, validateStage } from "#adapters/eventbridge/schedule-rules.ts";
+import { ruleNamePrefix, validateStage } from "#adapters/eventbridge/rule-names.ts";
 
 /**
  * Every name the stack gives, in one place: stable names are part of the product (alarm consumers

@@ -20,18 +20,19 @@ import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
 import { UTC } from "#core/jobs/time-zone.ts";
 import type { ScheduledJob, Schedules } from "#core/ports.ts";
 import { fireDeadlineSeconds } from "#core/schedules/fire-deadline.ts";
+import { ruleNameFor, ruleNamePrefix, validateStage } from "./rule-names.ts";
+
+// Re-exported: callers that manage rules find the naming rules here too.
+export {
+  InvalidStageError,
+  ruleNameFor,
+  ruleNamePrefix,
+  STAGE_PATTERN,
+  validateStage,
+} from "./rule-names.ts";
 
 /** EventBridge's own limit (its default): the event age, not the count, ends the retries. */
 const MAX_RETRY_ATTEMPTS = 185;
-
-/**
- * A stage is 1-12 lowercase letters and digits, starting with a letter.
- * - At most 12: a rule is named `ac-<stage>-<jobId>`, EventBridge caps rule names at 64 characters
- *   and a job id may be 48 (3 + 12 + 1 + 48 = 64).
- * - No `-`: the rules of stage `dev` are everything named `ac-dev-*` (ListRules by prefix, the IAM
- *   and queue policies' resource patterns); a stage `dev-2` would put its rules inside that prefix.
- */
-export const STAGE_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
 
 /** Id of the one target each job's rule has: the fires queue. */
 export const FIRES_TARGET_ID = "agentcron-fires";
@@ -42,11 +43,6 @@ const DESCRIPTION_MAX_LENGTH = 512;
 /** Every rule agentcron owns starts its description with this marker: `agentcron/<stage>/<jobId>`. */
 const OWNER_MARKER = /^agentcron\/([a-z0-9]+)\/([a-z0-9][a-z0-9-]*)(?::|$)/;
 
-/** The stage name cannot be used for rule names (see {@link STAGE_PATTERN}). */
-export class InvalidStageError extends Error {
-  override name = "InvalidStageError";
-}
-
 /** A rule with the name of one of our jobs exists but agentcron did not create it; we never overwrite it. */
 export class ScheduleRuleConflictError extends Error {
   override name = "ScheduleRuleConflictError";
@@ -55,35 +51,6 @@ export class ScheduleRuleConflictError extends Error {
 /** EventBridge accepted the request but refused some of its entries (PutTargets / RemoveTargets). */
 export class ScheduleRuleWriteError extends Error {
   override name = "ScheduleRuleWriteError";
-}
-
-/**
- * Returns the stage unchanged when it can name rules, queues and alarms.
- * @throws InvalidStageError saying what is wrong and what a valid stage looks like.
- */
-export function validateStage(stage: string): string {
-  if (STAGE_PATTERN.test(stage)) return stage;
-  const problems: string[] = [];
-  if (stage.length === 0) problems.push("it is empty");
-  if (stage.length > 12) problems.push(`it is ${stage.length} characters long (at most 12)`);
-  if (/[^a-z0-9]/.test(stage))
-    problems.push("only lowercase letters and digits are allowed (no '-', '_' or capitals)");
-  if (/^[^a-z]/.test(stage)) problems.push("it must start with a letter");
-  throw new InvalidStageError(
-    `stage "${stage}" cannot be used: ${problems.join("; ")}. Job rules are named ac-<stage>-<jobId> and ` +
-      "EventBridge allows 64 characters with job ids of up to 48, and a '-' would let one stage's rules fall " +
-      "inside another's ac-<stage>- prefix. Use e.g. dev, prod or pr123.",
-  );
-}
-
-/** `ac-<stage>-`: the prefix of every rule of the stage (and the IAM/queue-policy resource pattern). */
-export function ruleNamePrefix(stage: string): string {
-  return `ac-${validateStage(stage)}-`;
-}
-
-/** `ac-<stage>-<jobId>`: at most 64 characters for every valid stage and job id. */
-export function ruleNameFor(stage: string, jobId: string): string {
-  return `${ruleNamePrefix(stage)}${jobId}`;
 }
 
 /**

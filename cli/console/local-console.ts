@@ -1,5 +1,5 @@
 import type { LocalRuntimeState } from "#local/runtime-state.ts";
-import { connectTarget } from "../target.ts";
+import { connectTarget } from "../connect.ts";
 import { type ConsoleServer, startConsole } from "./server.ts";
 
 /**

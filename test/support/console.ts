@@ -3,8 +3,8 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { connectTarget } from "../../cli/connect.ts";
 import type { Deployment } from "../../cli/target.ts";
-import { connectTarget } from "../../cli/target.ts";
 import type { TestEnvironment } from "./test-environment.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The real executable, as `npx agentcron` runs it. */
+/** The real executable, as `npx agentcron` runs it: the compiled CLI (test/e2e/support/compile-cli.ts). */
 export const CLI_BIN = fileURLToPath(new URL("../../../cli/bin/agentcron.mjs", import.meta.url));
 
 export interface CliResult {
@@ -24,7 +24,8 @@ export function runAgentcron(
   options: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
+    // Never the slow from-source fallback: these tests are about the CLI users run.
+    env: { ...process.env, NO_COLOR: "1", AGENTCRON_CLI_REQUIRE_COMPILED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
