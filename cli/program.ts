@@ -225,7 +225,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       ),
     );
 
-  const dlq = program.command("dlq").description("dead-letter queues: list and redrive");
+  const dlq = program.command("dlq").description("dead-letter queues: list, redrive and purge");
   dlq
     .command("list")
     .description("peek at dead letters (nothing is consumed): why each is there, and its body")
@@ -240,7 +240,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .command("redrive")
     .description("move dead letters back to their queue (rejected ones stay unless --include-rejected)")
     .argument("[queue]", "fires or turns (default both)")
-    .option("--max <n>", "move at most N messages per queue (default 1000)")
+    .option("--max <n>", "move at most N messages per queue (default 1000, at most 10000)")
     .option(
       "--include-rejected",
       "also move messages agentcron rejected (they will be rejected again unless the cause is fixed)",
@@ -248,6 +248,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .action(
       handle(async (ctx, queue: string | undefined, options: { max?: string; includeRejected?: boolean }) =>
         (await commands.dlq()).dlqRedriveCommand(ctx, queue, options),
+      ),
+    );
+
+  dlq
+    .command("purge")
+    .description("delete the dead letters of a DLQ for good (asks first; --yes without a terminal)")
+    .argument("[queue]", "fires or turns (default both)")
+    .option("-y, --yes", "delete without asking (needed when stdin is not a terminal)")
+    .action(
+      handle(async (ctx, queue: string | undefined, options: { yes?: boolean }) =>
+        (await commands.dlq()).dlqPurgeCommand(ctx, queue, options),
       ),
     );
 

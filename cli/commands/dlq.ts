@@ -1,119 +1,29 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
-import { REJECTION_ATTRIBUTES } from "#adapters/sqs/dead-letters.ts";
-import type { FireMessage } from "#core/fires/fire-message.ts";
+  deleteDeadLetters,
+  MAX_MESSAGES_PER_COMMAND,
+  moveDeadLettersBack,
+  peekMessages,
+  queueDepth,
+  type RedriveReport,
+} from "#adapters/sqs/dead-letter-operations.ts";
+import { type DeadLetterView, viewOf } from "#adapters/sqs/dead-letter-view.ts";
 import { describeTime } from "#core/time-format.ts";
+import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
-import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
 import { truncate } from "../output.ts";
 import { parseQueueRoles, parseWholeNumber, type QueueRoleArgument } from "../parse.ts";
 import type { Deployment } from "../target.ts";
 
-/** What `dlq list` shows of one dead letter. */
-export interface DeadLetterView {
-  readonly messageId: string;
-  readonly sentAt?: number;
-  readonly receiveCount: number;
-  /** Set when agentcron rejected it (poison): it would be rejected again as it is. */
-  readonly rejection?: { reason?: string; path?: string; rejectedBy?: string; rejectedAt?: string };
-  /** Set when EventBridge could not deliver a scheduled fire (RULE_ARN / ERROR_CODE / ERROR_MESSAGE). */
-  readonly undelivered?: { ruleArn?: string; errorCode?: string; errorMessage?: string };
-  readonly attributes: Record<string, string>;
-  readonly body: string;
-}
+// Re-exported for the dead-letter tests and other readers of dead letters.
+export { type DeadLetterView, fireFromUndeliveredEvent, viewOf } from "#adapters/sqs/dead-letter-view.ts";
 
-/** Reads a message's string attributes into a plain map. */
-function attributesOf(message: Message): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(message.MessageAttributes ?? {}).flatMap(([name, value]) =>
-      value.StringValue !== undefined ? [[name, value.StringValue]] : [],
-    ),
-  );
-}
-
-export function viewOf(message: Message): DeadLetterView {
-  const attributes = attributesOf(message);
-  const rejected = attributes[REJECTION_ATTRIBUTES.reason] !== undefined;
-  const undelivered = attributes.ERROR_CODE !== undefined || attributes.RULE_ARN !== undefined;
-  return {
-    messageId: message.MessageId ?? "",
-    sentAt: message.Attributes?.SentTimestamp ? Number(message.Attributes.SentTimestamp) : undefined,
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-    rejection: rejected
-      ? {
-          reason: attributes[REJECTION_ATTRIBUTES.reason],
-          path: attributes[REJECTION_ATTRIBUTES.path],
-          rejectedBy: attributes[REJECTION_ATTRIBUTES.rejectedBy],
-          rejectedAt: attributes[REJECTION_ATTRIBUTES.rejectedAt],
-        }
-      : undefined,
-    undelivered: undelivered
-      ? {
-          ruleArn: attributes.RULE_ARN,
-          errorCode: attributes.ERROR_CODE,
-          errorMessage: attributes.ERROR_MESSAGE,
-        }
-      : undefined,
-    attributes,
-    body: message.Body ?? "",
-  };
-}
-
-async function depthOf(sqs: SQSClient, url: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
-
-/**
- * Receives up to `limit` distinct messages. With `visibilityTimeout` 0 nothing is consumed (a
- * peek; it does count as a receive, which on a DLQ has no consequence); repeated receives return
- * the same messages again, so it stops when a receive brings nothing new.
- */
-async function receiveDistinct(
-  sqs: SQSClient,
-  url: string,
-  limit: number,
-  visibilityTimeout: number,
-): Promise<Message[]> {
-  const seen = new Map<string, Message>();
-  for (let attempt = 0; seen.size < limit && attempt < Math.ceil(limit / 10) + 5; attempt++) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: Math.min(10, limit - seen.size),
-        VisibilityTimeout: visibilityTimeout,
-        WaitTimeSeconds: attempt === 0 ? 1 : 0,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["All"],
-      }),
-    );
-    const fresh = Messages.filter((message) => message.MessageId && !seen.has(message.MessageId));
-    if (fresh.length === 0) break;
-    for (const message of fresh) seen.set(message.MessageId ?? "", message);
-  }
-  return [...seen.values()].slice(0, limit);
-}
+// The operations on one deployment's DLQ, shared by the commands below and the console.
 
 /** One DLQ's dead letters, peeked at (nothing is consumed). */
 export interface DeadLetterPeek {
   readonly queueUrl: string;
-  /** Visible and in-flight messages (SQS's approximate counts). */
+  /** Visible, in-flight and delayed messages (SQS's approximate counts). */
   readonly depth: number;
   readonly messages: DeadLetterView[];
 }
@@ -129,9 +39,50 @@ export async function peekDeadLetters(
   limit: number,
 ): Promise<DeadLetterPeek> {
   const url = deployment.queueUrl(role, true);
-  const depth = await depthOf(deployment.sqs, url);
-  const messages = depth > 0 ? (await receiveDistinct(deployment.sqs, url, limit, 0)).map(viewOf) : [];
+  const depth = await queueDepth(deployment.sqs, url);
+  const messages = depth > 0 ? (await peekMessages(deployment.sqs, url, limit)).map(viewOf) : [];
   return { queueUrl: url, depth, messages };
+}
+
+/** What a redrive of one DLQ did. */
+export interface RedriveResult extends RedriveReport {
+  /** Messages in the DLQ afterwards (rejected ones kept, and any that came back meanwhile). */
+  readonly remaining: number;
+}
+
+/**
+ * Moves up to `max` dead letters of one DLQ back to its source queue — each at most once: the
+ * redrive works on what the DLQ held when it started (adapters/sqs/dead-letter-operations.ts).
+ * Messages agentcron rejected stay unless `includeRejected`; an undelivered EventBridge event goes
+ * back as the fire its rule would have sent.
+ * @throws NotFoundError when the target does not name the queue or its DLQ.
+ */
+export async function redriveDeadLetters(
+  deployment: Deployment,
+  role: QueueRoleArgument,
+  options: { max: number; includeRejected: boolean },
+): Promise<RedriveResult> {
+  const dlqUrl = deployment.queueUrl(role, true);
+  const report = await moveDeadLettersBack(deployment.sqs, {
+    dlqUrl,
+    sourceUrl: deployment.queueUrl(role),
+    max: options.max,
+    includeRejected: options.includeRejected,
+  });
+  return { ...report, remaining: await queueDepth(deployment.sqs, dlqUrl) };
+}
+
+/**
+ * Deletes the dead letters one DLQ holds (what it held when the call started), for good.
+ * @throws NotFoundError when the target does not name that DLQ.
+ */
+export async function purgeDeadLetters(
+  deployment: Deployment,
+  role: QueueRoleArgument,
+): Promise<{ deleted: number; failed: RedriveReport["failed"]; remaining: number }> {
+  const dlqUrl = deployment.queueUrl(role, true);
+  const report = await deleteDeadLetters(deployment.sqs, dlqUrl);
+  return { ...report, remaining: await queueDepth(deployment.sqs, dlqUrl) };
 }
 
 /** `dlq list [fires|turns] [--limit N]`: peeks at dead letters — why each is there, and its body. */
@@ -152,7 +103,7 @@ export async function dlqListCommand(
     const { depth, messages } = peek;
     out.line(
       out.style.bold(
-        `${role} DLQ: ${depth} message${depth === 1 ? "" : "s"}${messages.length < depth ? ` (showing ${messages.length})` : ""}`,
+        `${role} DLQ: ${plural(depth, "message")}${messages.length < depth ? ` (showing ${messages.length})` : ""}`,
       ),
     );
     for (const message of messages) out.lines(renderDeadLetter(message, out.style.red));
@@ -183,134 +134,114 @@ function renderDeadLetter(message: DeadLetterView, red: (text: string) => string
 }
 
 /**
- * An undelivered EventBridge scheduled event (the rules' own DLQ) back as the fire the rule would
- * have sent, so a redrive runs the missed fire; undefined when the message is not one.
- */
-export function fireFromUndeliveredEvent(message: DeadLetterView): FireMessage | undefined {
-  if (!message.undelivered) return undefined;
-  const ruleName = message.undelivered.ruleArn?.split("/").pop();
-  const jobId = ruleName ? /^ac-[a-z0-9]+-(.+)$/.exec(ruleName)?.[1] : undefined;
-  try {
-    const event = JSON.parse(message.body) as { time?: unknown; "detail-type"?: unknown };
-    if (!jobId || typeof event.time !== "string" || event["detail-type"] !== "Scheduled Event")
-      return undefined;
-    return { version: 1, jobId, scheduledAt: event.time, source: "schedule" };
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a redrive of one DLQ did. */
-export interface RedriveResult {
-  readonly moved: number;
-  /** Rejected messages left in the DLQ (they would be rejected again as they are). */
-  readonly keptRejected: number;
-  /** Messages in the DLQ afterwards. */
-  readonly remaining: number;
-}
-
-/**
- * Moves up to `max` dead letters of one DLQ back to its source queue (receive, send, delete).
- * Messages agentcron rejected stay unless `includeRejected`; an undelivered EventBridge event goes
- * back as the fire its rule would have sent.
- * @throws NotFoundError when the target does not name the queue or its DLQ.
- */
-export async function redriveDeadLetters(
-  deployment: Deployment,
-  role: QueueRoleArgument,
-  options: { max: number; includeRejected: boolean },
-): Promise<RedriveResult> {
-  const { max } = options;
-  const dlqUrl = deployment.queueUrl(role, true);
-  const sourceUrl = deployment.queueUrl(role);
-  let moved = 0;
-  const kept = new Map<string, Message>();
-  while (moved < max) {
-    // Received messages stay invisible for a while, so each pass brings new ones.
-    const batch = await receiveDistinct(deployment.sqs, dlqUrl, Math.min(10, max - moved), 60);
-    if (batch.length === 0) break;
-    for (const message of batch) {
-      const view = viewOf(message);
-      if (view.rejection && !options.includeRejected) {
-        kept.set(message.MessageId ?? "", message);
-        continue;
-      }
-      const fire = fireFromUndeliveredEvent(view);
-      await deployment.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: sourceUrl,
-          MessageBody: fire ? JSON.stringify(fire) : view.body,
-          MessageAttributes: fire
-            ? { jobId: { DataType: "String", StringValue: fire.jobId } }
-            : redriveAttributes(message),
-        }),
-      );
-      await deployment.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-      moved++;
-      if (moved >= max) break;
-    }
-  }
-  // The kept ones become visible again at once, for `dlq list`.
-  const keptMessages = [...kept.values()];
-  for (let index = 0; index < keptMessages.length; index += 10) {
-    const chunk = keptMessages.slice(index, index + 10);
-    await deployment.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: dlqUrl,
-        Entries: chunk.map((message, entry) => ({
-          Id: String(entry),
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
-  const remaining = await depthOf(deployment.sqs, dlqUrl);
-  return { moved, keptRejected: kept.size, remaining };
-}
-
-/**
  * `dlq redrive [fires|turns] [--max N] [--include-rejected]`: moves dead letters back to their
- * source queue (receive, send, delete) and reports the counts. Messages agentcron rejected carry
- * the reason and would be rejected again, so they stay unless `--include-rejected`.
+ * source queue and reports the counts. Each message moves at most once per command: the command
+ * works on what the DLQ held when it started, so a message that is rejected again comes back as a
+ * new dead letter for the next command, not a loop. Rejected messages stay unless
+ * `--include-rejected`.
  */
 export async function dlqRedriveCommand(
   ctx: CommandContext,
   roleArgument: string | undefined,
   options: { max?: string; includeRejected?: boolean },
 ): Promise<ExitCode> {
-  const roles: QueueRoleArgument[] = parseQueueRoles(roleArgument);
+  const roles = parseQueueRoles(roleArgument);
   const max =
-    options.max !== undefined ? parseWholeNumber(options.max, "--max", { min: 1, max: 100_000 }) : 1000;
+    options.max !== undefined
+      ? parseWholeNumber(options.max, "--max", { min: 1, max: MAX_MESSAGES_PER_COMMAND })
+      : 1000;
   const deployment = await ctx.connect();
   const { out } = ctx;
   const result: Record<string, RedriveResult> = {};
+  let exitCode: ExitCode = EXIT.ok;
   for (const role of roles) {
-    const redriven = await redriveDeadLetters(deployment, role, {
+    const report = await redriveDeadLetters(deployment, role, {
       max,
-      includeRejected: options.includeRejected ?? false,
+      includeRejected: options.includeRejected === true,
     });
-    result[role] = redriven;
-    const { moved, keptRejected, remaining } = redriven;
-    out.line(
-      `${role}: moved ${moved} message${moved === 1 ? "" : "s"} back to the ${role} queue${keptRejected > 0 ? `; kept ${keptRejected} rejected (they would be rejected again: fix the cause, or pass --include-rejected)` : ""}; ${remaining} left in the DLQ.`,
-    );
+    const { remaining } = report;
+    result[role] = report;
+    const parts = [`${role}: moved ${plural(report.moved, "message")} back to the ${role} queue`];
+    if (report.keptRejected > 0) {
+      parts.push(
+        `kept ${report.keptRejected} rejected (they would be rejected again: fix the cause, or pass --include-rejected)`,
+      );
+    }
+    if (report.seen >= max) parts.push(`stopped at --max ${max}`);
+    parts.push(`${remaining} left in the DLQ`);
+    out.line(`${parts.join("; ")}.`);
+    if (options.includeRejected && report.moved > 0 && role === "fires") {
+      out.line(
+        out.style.dim(
+          "  Messages rejected again come back to the DLQ as new dead letters: agentcron dlq list fires shows why.",
+        ),
+      );
+    }
+    for (const failure of report.failed) out.error(`  ${failure.messageId}: ${failure.reason}`);
+    if (report.failed.length > 0) exitCode = EXIT.unhealthy;
   }
   out.data({ target: deployment.label, redriven: result });
-  return EXIT.ok;
+  return exitCode;
 }
 
-/** The message's own attributes, without agentcron's rejection ones (a retry starts clean). */
-function redriveAttributes(message: Message): Record<string, MessageAttributeValue> {
-  const rejection = new Set<string>(Object.values(REJECTION_ATTRIBUTES));
-  return Object.fromEntries(
-    Object.entries(message.MessageAttributes ?? {})
-      .filter(([name, value]) => !rejection.has(name) && value.StringValue !== undefined)
-      .map(([name, value]) => [
-        name,
-        { DataType: value.DataType ?? "String", StringValue: value.StringValue },
-      ]),
-  );
+/**
+ * `dlq purge [fires|turns] [--yes]`: deletes the dead letters a DLQ holds, for good. Asks first
+ * on a terminal; without one it needs `--yes` (exit 2 otherwise), as `jobs apply` does.
+ */
+export async function dlqPurgeCommand(
+  ctx: CommandContext,
+  roleArgument: string | undefined,
+  options: { yes?: boolean },
+): Promise<ExitCode> {
+  const roles = parseQueueRoles(roleArgument);
+  if (!options.yes && ctx.io.stdin.isTTY !== true) {
+    throw new UsageError(
+      "not purging without a confirmation: stdin is not a terminal. Pass --yes to delete the dead letters " +
+        "(agentcron dlq list shows them first).",
+    );
+  }
+  const deployment = await ctx.connect();
+  const { out } = ctx;
+  const depths = new Map<string, number>();
+  for (const role of roles)
+    depths.set(role, await queueDepth(deployment.sqs, deployment.queueUrl(role, true)));
+  const total = [...depths.values()].reduce((sum, depth) => sum + depth, 0);
+  const described = [...depths].map(([role, depth]) => `${role} DLQ ${plural(depth, "message")}`).join(", ");
+  if (total === 0) {
+    out.line(`Nothing to purge on ${deployment.label}: ${described}.`);
+    out.data({ target: deployment.label, purged: Object.fromEntries([...depths.keys()].map((r) => [r, 0])) });
+    return EXIT.ok;
+  }
+  if (!options.yes) {
+    const agreed = await confirm(
+      ctx,
+      `Delete the dead letters of ${deployment.label} (${described})? They cannot be recovered. [y/N] `,
+    );
+    if (!agreed) {
+      out.line("Nothing was deleted.");
+      out.data({ target: deployment.label, purged: null });
+      return EXIT.ok;
+    }
+  }
+  const purged: Record<string, number> = {};
+  let exitCode: ExitCode = EXIT.ok;
+  for (const role of roles) {
+    if (depths.get(role) === 0) {
+      purged[role] = 0;
+      continue;
+    }
+    const report = await purgeDeadLetters(deployment, role);
+    purged[role] = report.deleted;
+    out.line(
+      `${role}: deleted ${plural(report.deleted, "dead letter")}; ${report.remaining} left in the DLQ.`,
+    );
+    for (const failure of report.failed) out.error(`  ${failure.messageId}: ${failure.reason}`);
+    if (report.failed.length > 0) exitCode = EXIT.unhealthy;
+  }
+  out.data({ target: deployment.label, purged });
+  return exitCode;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
 import { getJob } from "#adapters/dynamodb/reads.ts";
 import { formatIssues, JobValidationError } from "#core/errors.ts";
 import { type ApplyJobsReport, applyJobs, EmptyJobSetError, type JobChange } from "#core/jobs/apply-jobs.ts";
@@ -9,6 +8,7 @@ import type { StoredJob } from "#core/ports.ts";
 import { FAILURE_STATUSES } from "#core/runs/run-record.ts";
 import { firstCommandOf } from "#core/stats/job-health.ts";
 import { describeDuration, describeTime } from "#core/time-format.ts";
+import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
 import { type JobState, readJobStates, runningHolder, upcomingFires } from "../job-state.ts";
@@ -146,15 +146,6 @@ function readJobsFile(path: string, ctx: CommandContext): unknown {
       issues: [{ path: "(file)", message: (error as Error).message }],
     });
     throw new UsageError(`${path} is not JSON (${(error as Error).message}); nothing was applied`);
-  }
-}
-
-async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
-  const prompt = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr as NodeJS.WritableStream });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
   }
 }
 
