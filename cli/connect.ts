@@ -12,8 +12,10 @@ import { builtInRegistry } from "#adapters/registry.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import { DEFAULT_SCHEDULE_BACKEND, type ScheduleBackend } from "#core/jobs/schedule-backend.ts";
+import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { resourceName } from "#infra/naming.ts";
+import { readRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "./exit-codes.ts";
 import {
   type Deployment,
@@ -37,10 +39,15 @@ const STACK_OUTPUT_OF = {
 } as const;
 
 /**
- * Connects to the deployment a spec names: for a stack, reads its outputs (DescribeStacks).
+ * Connects to the deployment a spec names: for a stack, reads its outputs (DescribeStacks); for a
+ * stopped local runtime's stored data, starts DynamoDB Local on a copy of it (cli/stored-data.ts).
  * @throws NotFoundError when the stack does not exist or AWS cannot be reached.
  */
-export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock): Promise<Deployment> {
+export async function connectTarget(
+  spec: TargetSpec,
+  clock: Clock = systemClock,
+  hooks: { readonly notice?: (text: string) => void } = {},
+): Promise<Deployment> {
   const validationFor = (
     turnFunctionTimeoutSeconds: number,
     schedules: ScheduleBackend,
@@ -49,6 +56,22 @@ export async function connectTarget(spec: TargetSpec, clock: Clock = systemClock
     functionTimeoutSeconds: turnFunctionTimeoutSeconds,
     schedules,
   });
+
+  if (spec.kind === "stored") {
+    const { openStoredData } = await import("./stored-data.ts");
+    const stored = await openStoredData(spec, {
+      clock,
+      // Locally nothing is deployed: the runtime allows Lambda's maximum (local/runtime.ts).
+      validation: validationFor(LAMBDA_MAX_TIMEOUT_SECONDS, "local"),
+      notice: hooks.notice ?? (() => {}),
+      display: displayPath,
+    });
+    if (stored) return stored;
+    // A runtime started meanwhile: talk to it.
+    const state = readRuntimeState(spec.stateDir);
+    if (!state) throw new NotFoundError(`the local runtime in ${displayPath(spec.stateDir)} stopped again`);
+    return connectTarget({ kind: "local", stateDir: spec.stateDir, state }, clock, hooks);
+  }
 
   if (spec.kind === "local") {
     const { state } = spec;

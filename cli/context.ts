@@ -13,6 +13,9 @@ export interface CliIo {
 export interface CommandContext {
   readonly out: Output;
   readonly io: CliIo;
-  /** Resolves the target from the flags and environment and connects to it. */
-  connect(): Promise<Deployment>;
+  /**
+   * Resolves the target from the flags and environment and connects to it. A command that only
+   * reads history (`readsHistory`) also accepts a stopped local runtime's stored data.
+   */
+  connect(options?: { readonly readsHistory?: boolean }): Promise<Deployment>;
 }

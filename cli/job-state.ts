@@ -38,7 +38,7 @@ export interface JobState {
 export async function readJobStates(deployment: Deployment, only?: string): Promise<JobState[]> {
   const { store } = deployment;
   // The local rules do not depend on the jobs: read them alongside (one round trip less).
-  const rules = deployment.kind === "local" ? listLocalRules(store.table) : Promise.resolve([]);
+  const rules = deployment.kind !== "aws" ? listLocalRules(store.table) : Promise.resolve([]);
   rules.catch(() => {}); // observed below; not unhandled if a read before it fails first
   const stored = only
     ? [await store.jobs.getJob(only)].filter((job): job is StoredJob => job !== undefined)

@@ -63,13 +63,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     return {
       out: output,
       io,
-      async connect() {
+      async connect(connectOptions = {}) {
         if (!deployment) {
           const [{ resolveTarget }, { connectTarget }] = await Promise.all([
             import("./target.ts"),
             import("./connect.ts"),
           ]);
-          deployment = await connectTarget(resolveTarget(options, { env: io.env }));
+          const spec = resolveTarget(options, { env: io.env, readsHistory: connectOptions.readsHistory });
+          deployment = await connectTarget(spec, undefined, {
+            notice: (text) => io.stderr.write(`${text}\n`),
+          });
         }
         return deployment;
       },
@@ -284,6 +287,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     }
     return code;
   } finally {
-    deployment?.close();
+    await deployment?.close();
   }
 }

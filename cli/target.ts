@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
@@ -35,6 +36,12 @@ export interface TargetOptions {
 /** Which deployment a command talks to, before any connection is made. */
 export type TargetSpec =
   | { readonly kind: "local"; readonly stateDir: string; readonly state: LocalRuntimeState }
+  | {
+      /** A stopped local runtime's stored data, read with a DynamoDB Local of our own (history reads). */
+      readonly kind: "stored";
+      readonly stateDir: string;
+      readonly dataDir: string;
+    }
   | {
       readonly kind: "stack";
       readonly stackName: string;
@@ -87,6 +94,9 @@ const HOW_TO_TARGET = [
  * 4. a local runtime running from the default state dir (`.agentcron`);
  * otherwise an error that lists what to pass.
  *
+ * For a command that only reads history (`readsHistory`), a local runtime that is not running
+ * (1 or 4) resolves to its stored data when it kept any (`npm start` without `--in-memory`).
+ *
  * @throws UsageError when flags name two targets; NotFoundError when nothing resolves.
  */
 export function resolveTarget(
@@ -94,10 +104,20 @@ export function resolveTarget(
   context: {
     readonly env: NodeJS.ProcessEnv;
     readonly readState?: (stateDir: string) => LocalRuntimeState | undefined;
+    /** The command only reads the table: a stopped local runtime's stored data will do. */
+    readonly readsHistory?: boolean;
+    /** @default whether DIR holds DynamoDB Local's database file */
+    readonly hasStoredData?: (dataDir: string) => boolean;
   },
 ): TargetSpec {
   const { env } = context;
   const readState = context.readState ?? readRuntimeState;
+  const hasStoredData = context.hasStoredData ?? storedDataExists;
+  /** A stopped runtime in `stateDir`: its stored data for a history read, else undefined. */
+  const storedIn = (stateDir: string): TargetSpec | undefined => {
+    const dataDir = join(stateDir, "data");
+    return context.readsHistory && hasStoredData(dataDir) ? { kind: "stored", stateDir, dataDir } : undefined;
+  };
   const wantsLocal = options.local === true || options.stateDir !== undefined;
   const wantsStack = options.stack !== undefined || options.stage !== undefined;
   if (wantsLocal && wantsStack) {
@@ -116,15 +136,16 @@ export function resolveTarget(
   if (wantsLocal) {
     const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
     const state = readState(stateDir);
-    if (!state) {
-      throw new NotFoundError(
-        `no local runtime is running with its state in ${stateDir} (no live local-runtime.json there). ` +
-          "Start one with `npm start`" +
-          (options.stateDir ? ` -- --state-dir ${options.stateDir}` : "") +
-          ", or target a deployed stack with --stage STAGE.",
-      );
-    }
-    return { kind: "local", stateDir, state };
+    if (state) return { kind: "local", stateDir, state };
+    const stored = storedIn(stateDir);
+    if (stored) return stored;
+    throw new NotFoundError(
+      `no local runtime is running with its state in ${stateDir} (no live local-runtime.json there). ` +
+        "Start one with `npm start`" +
+        (options.stateDir ? ` -- --state-dir ${options.stateDir}` : "") +
+        ", or target a deployed stack with --stage STAGE." +
+        storedDataHint(stateDir, hasStoredData, context.readsHistory),
+    );
   }
   if (options.stack !== undefined)
     return { kind: "stack", stackName: options.stack, via: "--stack", region, endpoint };
@@ -172,10 +193,31 @@ export function resolveTarget(
   const defaultDir = resolve(DEFAULT_STATE_DIR);
   const state = readState(defaultDir);
   if (state) return { kind: "local", stateDir: defaultDir, state };
+  const stored = storedIn(defaultDir);
+  if (stored) return stored;
 
   throw new NotFoundError(
-    `no deployment to talk to: no local runtime is running in ${defaultDir}, and no stack or table was named. Pass one of:\n${HOW_TO_TARGET}`,
+    `no deployment to talk to: no local runtime is running in ${defaultDir}, and no stack or table was named. Pass one of:\n${HOW_TO_TARGET}` +
+      storedDataHint(defaultDir, hasStoredData, context.readsHistory),
   );
+}
+
+/** The commands that read a stopped local runtime's history, for messages. */
+export const HISTORY_COMMANDS = "jobs list, jobs show, runs and inspect";
+
+function storedDataExists(dataDir: string): boolean {
+  // DynamoDB Local's database file with -sharedDb (local/emulators/dynamodb-local.ts).
+  return existsSync(join(dataDir, "shared-local-instance.db"));
+}
+
+/** For a command that needs the runtime running, while its stored history could be read. */
+function storedDataHint(
+  stateDir: string,
+  hasStoredData: (dataDir: string) => boolean,
+  readsHistory: boolean | undefined,
+): string {
+  if (readsHistory || !hasStoredData(join(stateDir, "data"))) return "";
+  return ` (Its stored history can be read while it is stopped: ${HISTORY_COMMANDS}.)`;
 }
 
 function turnTimeoutFrom(env: NodeJS.ProcessEnv): number {
@@ -205,7 +247,8 @@ function checkedStage(stage: string, source: string): string {
 
 /** A deployment the CLI is connected to: its table, queues, schedules and validation context. */
 export interface Deployment {
-  readonly kind: "local" | "aws";
+  /** `stored`: a stopped local runtime's data, read-only (history commands only). */
+  readonly kind: "local" | "stored" | "aws";
   /** For people: "local runtime (.agentcron, pid 4242)", "stack agentcron-dev (us-east-1)". */
   readonly label: string;
   readonly table: TableContext;
@@ -236,5 +279,6 @@ export interface Deployment {
    * @throws UsageError when the target does not say which stage's rules these are.
    */
   schedules(): Promise<Schedules>;
-  close(): void;
+  /** Releases the clients (and stops what was started to read stored data). */
+  close(): void | Promise<void>;
 }

@@ -9,7 +9,7 @@ import { renderInspection } from "../render/run-view.ts";
  * agent's stream tails), and the next thing to check.
  */
 export async function inspectCommand(ctx: CommandContext, runId: string): Promise<ExitCode> {
-  const deployment = await ctx.connect();
+  const deployment = await ctx.connect({ readsHistory: true });
   const { run, lease, nextContext, next, nowMs, output } = await readRunInspection(deployment, runId);
   const { out } = ctx;
   out.data({

@@ -170,7 +170,7 @@ export async function listCommand(
   ctx: CommandContext,
   options: { unhealthy?: boolean } = {},
 ): Promise<ExitCode> {
-  const deployment = await ctx.connect();
+  const deployment = await ctx.connect({ readsHistory: true });
   const nowMs = deployment.clock.now();
   const all = await readJobStates(deployment);
   const states = options.unhealthy ? all.filter((state) => state.unhealthy) : all;
@@ -311,7 +311,7 @@ export async function showCommand(
   jobId: string,
   options: { runs?: number } = {},
 ): Promise<ExitCode> {
-  const deployment = await ctx.connect();
+  const deployment = await ctx.connect({ readsHistory: true });
   const overview = await readJobOverview(deployment, jobId, { runs: options.runs ?? 5 });
   const { state, runs, window, nowMs } = overview;
   const next = overview.nextFires;

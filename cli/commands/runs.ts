@@ -22,7 +22,7 @@ export async function runsCommand(
     options.limit !== undefined ? parseWholeNumber(options.limit, "--limit", { min: 1, max: 1000 }) : 20;
   // Every option is checked before the deployment is contacted: a typo is a usage error (2).
   const sinceMs = options.since !== undefined ? parseSince(options.since, Date.now()) : undefined;
-  const deployment = await ctx.connect();
+  const deployment = await ctx.connect({ readsHistory: true });
   const nowMs = deployment.clock.now();
   const runs = await readRunHistory(deployment, jobId, { status, sinceMs, limit });
   const { out } = ctx;

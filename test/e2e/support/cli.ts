@@ -21,11 +21,11 @@ const running = new Set<ReturnType<typeof spawn>>();
  */
 export function runAgentcron(
   args: readonly string[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     // Never the slow from-source fallback: these tests are about the CLI users run.
-    env: { ...process.env, NO_COLOR: "1", AGENTCRON_CLI_REQUIRE_COMPILED: "1" },
+    env: { ...process.env, NO_COLOR: "1", AGENTCRON_CLI_REQUIRE_COMPILED: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);

@@ -14,22 +14,30 @@ export interface TestRuntime {
   readonly runtime: LocalRuntime;
   readonly stateDir: string;
   /** `agentcron --state-dir <this runtime> ARGS`, as a child process. */
-  cli(args: readonly string[], options?: { timeoutMs?: number }): Promise<CliResult>;
+  cli(args: readonly string[], options?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   /** Writes a jobs file into the runtime's folder and returns its path. */
   writeJobs(name: string, jobs: readonly (JobSpec | Record<string, unknown>)[]): string;
   run(jobId: string, runId: string): Promise<RunRecord | undefined>;
   runs(jobId: string): Promise<RunRecord[]>;
   lease(jobId: string): Promise<LeaseState | undefined>;
+  /** Stops the runtime as Ctrl-C does, keeping its state dir (and its data, when persistent). */
+  halt(): Promise<void>;
+  /** Stops the runtime and deletes its state dir. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the embedded local runtime (DynamoDB Local in memory, the SQS emulator, scheduler,
- * pollers, turns in child processes) with a temporary state dir, no jobs, and by default a sweep
- * every 2 s (instead of every minute) so lease expiries are noticed quickly.
+ * Starts the embedded local runtime (DynamoDB Local in memory — or, `persistent`, in the state
+ * dir's `data` as `npm start` keeps it — the SQS emulator, scheduler, pollers, turns in child
+ * processes) with a temporary state dir, no jobs, and by default a sweep every 2 s (not every minute)
+ * so lease expiries are noticed quickly.
  */
 export async function startTestRuntime(
-  options: { readonly sweepIntervalMs?: number; readonly maxConcurrentTurns?: number } = {},
+  options: {
+    readonly sweepIntervalMs?: number;
+    readonly maxConcurrentTurns?: number;
+    readonly persistent?: boolean;
+  } = {},
 ): Promise<TestRuntime> {
   const stateDir = mkdtempSync(join(tmpdir(), "agentcron-e2e-"));
   const log = createFileLogger({
@@ -39,7 +47,7 @@ export async function startTestRuntime(
   });
   const runtime = await startLocalRuntime({
     jobsFile: undefined,
-    inMemory: true,
+    inMemory: options.persistent !== true,
     stateDir,
     sweepIntervalMs: options.sweepIntervalMs ?? 2_000,
     maxConcurrentTurns: options.maxConcurrentTurns,
@@ -58,6 +66,7 @@ export async function startTestRuntime(
     run: (jobId, runId) => getRun(table, jobId, runId),
     runs: (jobId) => listRuns(table, jobId, { limit: 50 }),
     lease: (jobId) => getLease(table, jobId),
+    halt: () => runtime.stop(),
     async stop() {
       killLeftoverCliProcesses();
       await runtime.stop();

@@ -41,6 +41,46 @@ describe("target resolution", () => {
     expect(() => resolveTarget({ local: true }, { env: {}, readState: nothingRunning })).toThrow(/npm start/);
   });
 
+  it("reads a stopped runtime's stored data for a history command, with --state-dir or by default", () => {
+    const stored = (dataDir: string) => dataDir === "/tmp/rt/data" || dataDir.endsWith(".agentcron/data");
+    const context = { env: {}, readState: nothingRunning, readsHistory: true, hasStoredData: stored };
+    expect(resolveTarget({ stateDir: "/tmp/rt" }, context)).toEqual({
+      kind: "stored",
+      stateDir: "/tmp/rt",
+      dataDir: "/tmp/rt/data",
+    });
+    expect(resolveTarget({}, context)).toMatchObject({
+      kind: "stored",
+      dataDir: expect.stringMatching(/\.agentcron\/data$/),
+    });
+  });
+
+  it("prefers the running runtime over its stored data, and stored data over nothing only for history reads", () => {
+    const stored = () => true;
+    expect(
+      resolveTarget(
+        { stateDir: "/tmp/rt" },
+        { env: {}, readState: running(["/tmp/rt"]), readsHistory: true, hasStoredData: stored },
+      ),
+    ).toMatchObject({ kind: "local" });
+    const notHistory = () =>
+      resolveTarget({ stateDir: "/tmp/rt" }, { env: {}, readState: nothingRunning, hasStoredData: stored });
+    expect(notHistory).toThrow(NotFoundError);
+    expect(notHistory).toThrow(
+      "Its stored history can be read while it is stopped: jobs list, jobs show, runs and inspect.",
+    );
+  });
+
+  it("says how to start a runtime when a history command finds neither a runtime nor stored data (--in-memory)", () => {
+    const nothing = () =>
+      resolveTarget(
+        { stateDir: "/tmp/rt" },
+        { env: {}, readState: nothingRunning, readsHistory: true, hasStoredData: () => false },
+      );
+    expect(nothing).toThrow(/no local runtime is running with its state in \/tmp\/rt .*npm start/);
+    expect(nothing).not.toThrow(/stored history/);
+  });
+
   it("uses --stage / --stack next, as the stack agentcron-<stage>, over the environment and a running runtime", () => {
     const options = { env: { ...environment, AWS_REGION: "eu-west-1" }, readState: running([".agentcron"]) };
     expect(resolveTarget({ stage: "dev" }, options)).toEqual({

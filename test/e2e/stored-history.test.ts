@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
+
+let local: TestRuntime;
+/** The CLI's temporary folder: where it copies the stored data, and must leave nothing. */
+let cliTemp: string;
+let runId: string;
+/** A digest of every file of the runtime's data folder after it stopped. */
+let dataBefore: string;
+
+const digestOf = (dir: string) => {
+  const hash = createHash("sha256");
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(join(dir, name)));
+  return hash.digest("hex");
+};
+/** Pids of processes whose command line mentions `text` (a DynamoDB Local serving a copy there). */
+const processesMentioning = (text: string) =>
+  readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+const cli = (args: readonly string[]) => local.cli(args, { env: { TMPDIR: cliTemp }, timeoutMs: 120_000 });
+
+beforeAll(async () => {
+  cliTemp = mkdtempSync(join(tmpdir(), "agentcron-cli-tmp-"));
+  local = await startTestRuntime({ persistent: true });
+  const jobs = local.writeJobs("jobs.json", [
+    demoJob({ id: "nightly", options: { output: "report ready" } }),
+  ]);
+  expect((await local.cli(["jobs", "apply", "-f", jobs, "--yes"])).code).toBe(0);
+  const ran = await local.cli(["--json", "run", "nightly", "--wait", "--timeout", "60"]);
+  expect(ran.code).toBe(0);
+  runId = (ran.json as { runId: string }).runId;
+  // Stopped as Ctrl-C stops it: its data stays in <state dir>/data.
+  await local.halt();
+  dataBefore = digestOf(join(local.stateDir, "data"));
+});
+afterAll(async () => {
+  await local?.stop();
+  rmSync(cliTemp, { recursive: true, force: true });
+});
+
+describe("history of a stopped local runtime", () => {
+  it("runs lists the runs from the stored data, and says so on stderr", async () => {
+    // Act
+    const result = await cli(["runs", "nightly"]);
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("no local runtime is running in");
+    expect(result.stderr).toContain("reading its stored data");
+    expect(result.stdout).toMatch(new RegExp(`succeeded .* ${runId}`));
+  });
+
+  it("inspect shows a stored run's timeline and output", async () => {
+    const result = await cli(["inspect", runId]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Run ${runId} · job nightly (v1) · succeeded`);
+    expect(result.stdout).toContain("report ready");
+  });
+
+  it("jobs show and jobs list read the stored job, its stats and its last runs", async () => {
+    const shown = await cli(["--json", "jobs", "show", "nightly"]);
+    const listed = await cli(["jobs", "list"]);
+    expect(shown.code).toBe(0);
+    expect(shown.json).toMatchObject({
+      target: expect.stringContaining("stored data of the local runtime"),
+      job: { jobId: "nightly" },
+    });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^nightly\s+rate\(1 hour\)\s+yes/m);
+  });
+
+  it("a command that needs the runtime running says how to start it, and names what still works", async () => {
+    const result = await cli(["run", "nightly"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("Start one with `npm start`");
+    expect(result.stderr).toContain(
+      "Its stored history can be read while it is stopped: jobs list, jobs show, runs and inspect.",
+    );
+  });
+
+  it("leaves the runtime's data untouched, and no copy and no DynamoDB Local behind", () => {
+    expect(digestOf(join(local.stateDir, "data"))).toBe(dataBefore);
+    expect(readdirSync(cliTemp)).toEqual([]);
+    expect(processesMentioning(cliTemp)).toEqual([]);
+  });
+});
