@@ -10,6 +10,7 @@ import type { FencedWriteResult, RunFence, StoredJob } from "../ports.ts";
 import { retryTransient } from "../retry.ts";
 import type { TurnMessage } from "../runs/handoff.ts";
 import type { RunRecord } from "../runs/run-record.ts";
+import { agentTurnStop } from "./agent-turn-stop.ts";
 import { settleWithin } from "./deadline-signal.ts";
 import { finalizeRun } from "./finalize-run.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
@@ -98,7 +99,7 @@ export async function runTurn(message: TurnMessage, deps: TurnDependencies): Pro
   const ceiling = deadlineSignal(
     deps.clock,
     ceilingAt - startedAt,
-    new RunCeilingError(settings.maxRunSeconds),
+    new RunCeilingError(settings.maxRunSeconds, settings.timeouts.finalizeSeconds),
   );
   const onShutdown = () => abortRun(deps.shutdownSignal?.reason);
   const plugins: StartedPlugins = { tools: [], started: [] };
@@ -294,14 +295,18 @@ async function runAgentTurn(
   const { job, harness } = plan;
   const seconds = job.timeouts.agentTurnSeconds;
   const phaseDeadlineAt = await progress.enter("agent-turn", seconds);
-  const stopAt = Math.min(phaseDeadlineAt, ceilingAt);
-  const graceMs = Math.min(timing.graceMs(seconds), Math.max(0, stopAt - deps.clock.now()));
+  const firstStopAt = Math.min(phaseDeadlineAt, ceilingAt);
+  const graceMs = Math.min(timing.graceMs(seconds), Math.max(0, firstStopAt - deps.clock.now()));
+  const { stopAt, reason } = agentTurnStop({
+    phaseDeadlineAt,
+    ceilingAt,
+    agentTurnSeconds: seconds,
+    maxRunSeconds: job.maxRunSeconds,
+    finalizeSeconds: job.timeouts.finalizeSeconds,
+    graceMs,
+  });
   // The harness is told to stop a grace period before the hard stop, to return partial output.
-  const phase = deadlineSignal(
-    deps.clock,
-    stopAt - graceMs - deps.clock.now(),
-    new PhaseTimeoutError("agent-turn", seconds),
-  );
+  const phase = deadlineSignal(deps.clock, stopAt - graceMs - deps.clock.now(), reason);
   const signal = AbortSignal.any([stop, phase.signal]);
   try {
     const options = harness.optionsSchema.parse(job.agent.options);

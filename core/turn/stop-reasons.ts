@@ -3,22 +3,54 @@ import type { PhaseName } from "../runs/run-record.ts";
 // Why a turn is told to stop. Each is the `reason` of the AbortSignal handed to plugins and the
 // harness, so whoever is interrupted can tell why, and the turn records the right outcome.
 
-/** A phase's own timeout passed. */
+/** The job field that sets each phase's budget, for messages that say what to raise. */
+const PHASE_BUDGET_FIELD: Record<PhaseName, string> = {
+  setup: "timeouts.setupSeconds",
+  "runtime-plugins": "timeouts.runtimePluginsSeconds",
+  "agent-turn": "timeouts.agentTurnSeconds",
+  finalize: "timeouts.finalizeSeconds",
+};
+
+/**
+ * A phase's own timeout came. `graceSeconds`: the harness was told that long before it, to hand
+ * back partial output (the agent turn), so the message does not claim it ran past.
+ */
 export class PhaseTimeoutError extends Error {
   override name = "PhaseTimeoutError";
   constructor(
     readonly phase: PhaseName,
     readonly timeoutSeconds: number,
+    readonly graceSeconds = 0,
   ) {
-    super(`phase ${phase} ran past its ${timeoutSeconds}s timeout`);
+    super(
+      `phase ${phase} reached its ${timeoutSeconds}s timeout (${PHASE_BUDGET_FIELD[phase]})` +
+        (graceSeconds > 0
+          ? `; the harness was told to stop ${graceSeconds}s before it, to hand back partial output`
+          : ""),
+    );
   }
 }
 
-/** The run reached its hard ceiling (`maxRunSeconds`). Field report 3: no turn runs for hours. */
+/**
+ * The run reached its hard ceiling (`maxRunSeconds`, less the finalize budget kept to record the
+ * outcome). Field report 3: no turn runs for hours.
+ */
 export class RunCeilingError extends Error {
   override name = "RunCeilingError";
-  constructor(readonly maxRunSeconds: number) {
-    super(`the run reached its ${maxRunSeconds}s ceiling (maxRunSeconds)`);
+  constructor(
+    readonly maxRunSeconds: number,
+    readonly finalizeSeconds?: number,
+    readonly graceSeconds = 0,
+  ) {
+    super(
+      `the run reached its ceiling: maxRunSeconds ${maxRunSeconds}s` +
+        (finalizeSeconds !== undefined
+          ? `, of which the last ${finalizeSeconds}s are kept to record the outcome, so the turn stops at ${maxRunSeconds - finalizeSeconds}s`
+          : "") +
+        (graceSeconds > 0
+          ? `; the harness was told to stop ${graceSeconds}s before it, to hand back partial output`
+          : ""),
+    );
   }
 }
 
