@@ -1,7 +1,6 @@
 import { getRun } from "#adapters/dynamodb/reads.ts";
 import { getRunOutput } from "#adapters/dynamodb/run-output.ts";
 import type { RunRecord } from "#core/runs/run-record.ts";
-import { describeTime } from "#core/time-format.ts";
 import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, NotFoundError } from "../exit-codes.ts";
 import {
@@ -12,6 +11,7 @@ import {
   sendManualFire,
 } from "../operations/manual-fire.ts";
 import { parseWholeNumber } from "../parse.ts";
+import { describeBufferedFire } from "../render/buffered-fire.ts";
 import { formatDuration } from "../render/durations.ts";
 import { nextAction } from "../render/next-action.ts";
 import { renderRunOutput } from "../render/run-output.ts";
@@ -65,7 +65,7 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
   }
 
   let runId = fire.runId;
-  if (fire.outcome === "skipped" || fire.outcome === "rejected") {
+  if (fire.outcome === "skipped" || fire.outcome === "rejected" || fire.outcome === "missed") {
     out.data({
       jobId,
       fireKey,
@@ -82,9 +82,7 @@ export async function runCommand(ctx: CommandContext, jobId: string, options: Ru
     return EXIT.unhealthy;
   }
   if (fire.outcome === "buffered") {
-    out.line(
-      `The job is busy (run ${fire.holderRunId ?? "?"} holds it${fire.holderSince !== undefined ? ` since ${describeTime(fire.holderSince)}` : ""}): the fire is buffered and runs when the job frees.`,
-    );
+    out.line(describeBufferedFire(fire));
     if (!options.wait) {
       out.data({ jobId, fireKey, outcome: "buffered", holderRunId: fire.holderRunId ?? null, runId: null });
       return EXIT.ok;
