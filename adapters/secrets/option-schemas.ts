@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SECRET_REFERENCE_PATTERN } from "#core/agents/secrets.ts";
+import { describeUnknownKey, withRejectedKeyHints } from "#core/validation.ts";
 
 /**
  * An http(s) URL. Unlike `z.httpUrl()`, IP addresses and single-label hosts are accepted: self-hosted
@@ -39,36 +40,18 @@ export type RejectedKeyHints = Readonly<Record<string, string>>;
 /**
  * A strict options object (unknown keys are refused, DESIGN invariant 8: a job is checked when it
  * is applied). The refusal says what to do instead: a credential literal such as `apiKey` points to
- * its `apiKeyRef` sibling, because credentials never appear in a job definition.
+ * its `apiKeyRef` sibling, because credentials never appear in a job definition; a misspelt option
+ * names the one it is closest to.
  */
 export function strictOptionsObject<Shape extends z.ZodRawShape>(shape: Shape, hints: RejectedKeyHints = {}) {
   const knownKeys = Object.keys(shape);
-  return z.strictObject(shape, {
+  const explained = { noun: "option", hints } as const;
+  const schema = z.strictObject(shape, {
     error: (issue) =>
-      issue.code === "unrecognized_keys" ? describeRejectedKeys(issue.keys, knownKeys, hints) : undefined,
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => describeUnknownKey(key, knownKeys, explained)).join("; ")
+        : undefined,
   });
-}
-
-function describeRejectedKeys(
-  rejectedKeys: readonly string[],
-  knownKeys: readonly string[],
-  hints: RejectedKeyHints,
-): string {
-  return rejectedKeys.map((key) => describeRejectedKey(key, knownKeys, hints)).join("; ");
-}
-
-function describeRejectedKey(key: string, knownKeys: readonly string[], hints: RejectedKeyHints): string {
-  const hint = hints[key];
-  if (hint !== undefined) {
-    return `option "${key}" is not accepted: ${hint}`;
-  }
-  const referenceKey = `${key}Ref`;
-  if (knownKeys.includes(referenceKey)) {
-    return (
-      `option "${key}" is not accepted: credentials never appear in a job definition. ` +
-      `Store the value as a secret and set "${referenceKey}" to its reference ` +
-      "(env:NAME, secretsmanager:NAME_OR_ARN[#jsonKey] or ssm:/parameter/name)"
-    );
-  }
-  return `unknown option "${key}"; known options: ${knownKeys.join(", ")}`;
+  // The same explanations when the options are validated as part of a job (core/validation.ts).
+  return withRejectedKeyHints(schema, explained);
 }

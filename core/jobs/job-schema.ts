@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ValidationIssue } from "../errors.ts";
 import { toValidationIssues } from "../validation.ts";
 import type { AgentCatalog } from "./catalog.ts";
+import { JOB_FIELD_REASONS } from "./field-reasons.ts";
 import { oneTimeInstant } from "./next-fire.ts";
 import {
   DEFAULT_SCHEDULE_BACKEND,
@@ -69,7 +70,8 @@ const pluginSchema = z.strictObject({
   required: z.boolean().default(JOB_DEFAULTS.pluginRequired),
 });
 
-const baseJobSchema = z.strictObject({
+/** The shape of one job as a user writes it (jobs.json); also the source of schema/jobs.schema.json. */
+export const baseJobSchema = z.strictObject({
   id: z
     .string()
     .regex(
@@ -190,7 +192,8 @@ export function validateJob(input: unknown, context: JobValidationContext): JobV
   if (!parsed.success) {
     // Report schedule and catalog problems too when the rest of the shape is broken, so a user
     // fixing a file sees everything at once.
-    const shapeIssues = toValidationIssues(parsed.error);
+    const given = { input, schema: baseJobSchema, reasons: JOB_FIELD_REASONS };
+    const shapeIssues = toValidationIssues(parsed.error, "", given);
     return { ok: false, issues: [...shapeIssues, ...checkLooseFields(input, context, shapeIssues)] };
   }
   const job = parsed.data;
@@ -304,7 +307,12 @@ function checkAgent(
     ];
   }
   const options = harness.optionsSchema.safeParse(agent.options);
-  return options.success ? [] : toValidationIssues(options.error, "agent.options");
+  return options.success
+    ? []
+    : toValidationIssues(options.error, "agent.options", {
+        input: agent.options,
+        schema: harness.optionsSchema,
+      });
 }
 
 function checkPlugins(plugins: ParsedJob["plugins"], catalog: AgentCatalog): ValidationIssue[] {
@@ -330,7 +338,10 @@ function checkPlugins(plugins: ParsedJob["plugins"], catalog: AgentCatalog): Val
       return;
     }
     const options = pluginType.optionsSchema.safeParse(plugin.options);
-    if (!options.success) issues.push(...toValidationIssues(options.error, `${base}.options`));
+    if (!options.success) {
+      const given = { input: plugin.options, schema: pluginType.optionsSchema };
+      issues.push(...toValidationIssues(options.error, `${base}.options`, given));
+    }
   });
   return issues;
 }

@@ -107,9 +107,58 @@ describe("job schema", () => {
     expect(issues[0]?.message).toContain("use at most 90s");
   });
 
-  it("rejects unknown fields with their path", () => {
-    const issues = issuesOf({ ...minimal, schedul: "rate(1 day)" });
-    expect(issues).toEqual([{ path: "schedul", message: "unknown field; remove it or check its spelling" }]);
+  it("rejects unknown fields with their path, naming the field a misspelt one is closest to", () => {
+    const misspelt = issuesOf({ ...minimal, overlapp: "skip", timeouts: { agentTurnSecs: 60 } });
+    const unrelated = issuesOf({ ...minimal, colour: "blue" });
+    expect(misspelt).toEqual([
+      {
+        path: "timeouts.agentTurnSecs",
+        message: 'unknown field "agentTurnSecs"; did you mean "agentTurnSeconds"?',
+      },
+      { path: "overlapp", message: 'unknown field "overlapp"; did you mean "overlap"?' },
+    ]);
+    expect(unrelated).toEqual([
+      {
+        path: "colour",
+        message: expect.stringMatching(/^unknown field "colour"; known fields: id, description, schedule,/),
+      },
+    ]);
+  });
+
+  it("says a value out of bounds is too big, what the limit is, and why the limit exists", () => {
+    const issues = issuesOf({ ...minimal, timeouts: { agentTurnSeconds: 5000 } });
+    expect(issues).toEqual([
+      {
+        path: "timeouts.agentTurnSeconds",
+        message: expect.stringMatching(
+          /^5000 is too big: use at most 900 — a run happens inside one invocation of the turn function, and Lambda stops a function after 900 s \(15 minutes\)/,
+        ),
+      },
+    ]);
+    expect(issues[0]?.message).not.toContain("Too big");
+  });
+
+  it("tells a value of the wrong type from a missing one", () => {
+    const issues = issuesOf({
+      id: "triage",
+      schedule: "rate(1 hour)",
+      enabled: "yes",
+      agent: { harness: "echo" },
+    });
+    expect(issues).toEqual([
+      { path: "enabled", message: 'expected true or false, got "yes"' },
+      { path: "agent.prompt", message: "is required (expected a string)" },
+    ]);
+  });
+
+  it("lists the allowed values of a choice and the one a misspelt value is closest to", () => {
+    expect(issuesOf({ ...minimal, overlap: "buffer_one" })).toEqual([
+      {
+        path: "overlap",
+        message:
+          '"buffer_one" is not allowed; use one of "skip", "buffer-one", "replace" (did you mean "buffer-one"?)',
+      },
+    ]);
   });
 });
 
