@@ -6,6 +6,7 @@ import { validateJobSet } from "#core/jobs/job-set.ts";
 import { FALLBACK_RUN_SETTINGS } from "#core/jobs/run-settings.ts";
 import { DEFAULT_SCHEDULE_BACKEND, type ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { CEILING_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
+import { describeJsonProblem, parseJsonText } from "#core/json-text.ts";
 
 /** A job set read from a file (jobs.json): what `cdk deploy` deploys and `npm start` applies. */
 export interface DeployedJobSet {
@@ -38,7 +39,8 @@ export function validateDeployedJobSet(
 
 /**
  * Reads and validates a jobs file.
- * @throws Error when the file cannot be read or is not JSON; JobValidationError when a job is invalid.
+ * @throws Error when the file cannot be read or is not JSON (saying at which line and column);
+ *   JobValidationError when a job is invalid.
  */
 export function loadJobSet(
   path: string,
@@ -52,13 +54,11 @@ export function loadJobSet(
       `cannot read the job set ${path}: ${(error as Error).message}. Pass another one (cdk: -c jobsFile=PATH; npm start: --jobs PATH).`,
     );
   }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`the job set ${path} is not JSON: ${(error as Error).message}`);
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    throw new Error(`the job set ${path} is not valid JSON:\n${describeJsonProblem(text, parsed.problem)}`);
   }
-  return validateDeployedJobSet(document, path, schedules);
+  return validateDeployedJobSet(parsed.value, path, schedules);
 }
 
 /**

@@ -5,6 +5,7 @@ import { type ApplyJobsReport, applyJobs, EmptyJobSetError, type JobChange } fro
 import { JOB_DEFAULTS } from "#core/jobs/job-schema.ts";
 import { deleteJob } from "#core/jobs/operator-commands.ts";
 import type { StoredJob } from "#core/ports.ts";
+import { describeJsonProblem, parseJsonText } from "#core/json-text.ts";
 import { FAILURE_STATUSES } from "#core/runs/run-record.ts";
 import { firstCommandOf } from "#core/stats/job-health.ts";
 import { describeDuration, describeTime } from "#core/time-format.ts";
@@ -136,17 +137,25 @@ function readJobsFile(path: string, ctx: CommandContext): unknown {
   } catch (error) {
     throw new UsageError(`cannot read the jobs file ${path}: ${(error as Error).message}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    ctx.out.data({
-      ok: false,
-      file: path,
-      applied: false,
-      issues: [{ path: "(file)", message: (error as Error).message }],
-    });
-    throw new UsageError(`${path} is not JSON (${(error as Error).message}); nothing was applied`);
-  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  const { problem } = parsed;
+  ctx.out.data({
+    ok: false,
+    file: path,
+    applied: false,
+    issues: [
+      {
+        path: "(file)",
+        message: `line ${problem.line}, column ${problem.column}: ${problem.message}`,
+        line: problem.line,
+        column: problem.column,
+      },
+    ],
+  });
+  throw new UsageError(
+    `${path === "-" ? "stdin" : path} is not valid JSON; nothing was applied:\n${describeJsonProblem(text, problem)}`,
+  );
 }
 
 function summarize(report: ApplyJobsReport): string {

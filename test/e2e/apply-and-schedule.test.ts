@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "#core/runs/run-record.ts";
 import { waitUntil } from "#test/support/wait.ts";
@@ -42,6 +44,45 @@ describe("agentcron jobs apply, against the local runtime", () => {
     ]);
     expect(listed.code).toBe(0);
     expect(listed.json).toMatchObject({ jobs: [] });
+  });
+
+  it("says at which line and column a jobs file stops being JSON, and what to write instead", async () => {
+    // Prepare: a comma missing after "id".
+    const file = join(local.stateDir, "broken.json");
+    writeFileSync(file, '{\n  "jobs": [\n    { "id": "a"\n      "schedule": "rate(1 hour)" }\n  ]\n}\n');
+
+    // Act
+    const text = await local.cli(["jobs", "apply", "-f", file, "--yes"]);
+    const json = await local.cli(["--json", "jobs", "apply", "-f", file, "--yes"]);
+
+    // Assess
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain(
+      [
+        "broken.json is not valid JSON; nothing was applied:",
+        "line 3, column 16: expected ',' between two properties (a missing comma?)",
+        '  3 |     { "id": "a"',
+        "    |                ^",
+      ].join("\n"),
+    );
+    expect(json.json).toMatchObject({ ok: false, issues: [{ path: "(file)", line: 3, column: 16 }] });
+  });
+
+  it("names the field a misspelt one meant and why a value is out of bounds", async () => {
+    // Prepare
+    const file = local.writeJobs("typos.json", [
+      { ...demoJob({ id: "typos" }), overlapp: "skip", timeouts: { agentTurnSeconds: 5000 } },
+    ]);
+
+    // Act
+    const result = await local.cli(["jobs", "apply", "-f", file, "--yes"]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('- jobs[0].overlapp: unknown field "overlapp"; did you mean "overlap"?');
+    expect(result.stderr).toMatch(
+      /- jobs\[0\]\.timeouts\.agentTurnSeconds: 5000 is too big: use at most 900 — a run happens inside one invocation of the turn function, and Lambda stops a function after 900 s/,
+    );
   });
 
   it("shows the diff, refuses to apply unconfirmed without a terminal, applies with --yes, then has nothing to change", async () => {
