@@ -26,6 +26,7 @@ const commands = {
   doctor: () => import("./commands/doctor.ts"),
   dlq: () => import("./commands/dlq.ts"),
   console: () => import("./console/console-command.ts"),
+  harnesses: () => import("./commands/harnesses.ts"),
 };
 
 const EXIT_CODES_HELP = `
@@ -225,6 +226,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .action(
       handle(async (ctx, options: { port?: string }) =>
         (await commands.console()).consoleCommand(ctx, options),
+      ),
+    );
+
+  program
+    .command("harnesses")
+    .description("the harnesses and plugin types of this build, or one of them with every option it takes")
+    .argument("[name]", "a harness (anthropic, command, ...) or a plugin type (mcp)")
+    .action(
+      handle(async (ctx, name: string | undefined) =>
+        (await commands.harnesses()).harnessesCommand(ctx, name),
       ),
     );
 

@@ -9,20 +9,20 @@ import type { HarnessDescriptor } from "#core/agents/harness.ts";
 
 /** Options of the `a2a` harness (strict; the bearer token only through `authTokenRef`). */
 export const a2aOptionsSchema = strictOptionsObject({
-  /** The remote agent's JSON-RPC endpoint (the `url` of its agent card). */
-  url: httpUrlSchema,
-  /**
-   * Non-secret HTTP headers sent with every request. Authorization belongs in `authTokenRef`.
-   * @default {}
-   */
-  headers: nonSecretHeadersSchema("authTokenRef").default({}),
-  /** Secret reference of a bearer token sent as `Authorization: Bearer <token>`. */
-  authTokenRef: secretReferenceSchema.optional(),
-  /**
-   * Pause between `tasks/get` polls while the remote task is not finished.
-   * @default 1000
-   */
-  pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000),
+  url: httpUrlSchema.describe("The remote agent's JSON-RPC endpoint (the `url` of its agent card)."),
+  headers: nonSecretHeadersSchema("authTokenRef")
+    .default({})
+    .describe("Non-secret HTTP headers sent with every request. Authorization belongs in `authTokenRef`."),
+  authTokenRef: secretReferenceSchema
+    .optional()
+    .describe("Secret reference of a bearer token sent as `Authorization: Bearer <token>`."),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1_000)
+    .describe("Pause between `tasks/get` polls while the remote task is not finished."),
 });
 
 export type A2aOptions = z.infer<typeof a2aOptionsSchema>;

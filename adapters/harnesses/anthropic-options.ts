@@ -10,17 +10,12 @@ import { toolLoopOptionsShape } from "./tool-loop-options.ts";
 /** Options of the `anthropic` harness (strict: unknown keys, and `apiKey` literals, are refused). */
 export const anthropicOptionsSchema = strictOptionsObject(
   {
-    /**
-     * Where the API key lives.
-     * @default "env:ANTHROPIC_API_KEY"
-     */
-    apiKeyRef: secretReferenceSchema.default("env:ANTHROPIC_API_KEY"),
-    /**
-     * Messages API endpoint (a gateway, or a loopback server in tests). Always sent explicitly, so
-     * the SDK's own ANTHROPIC_BASE_URL lookup never redirects a turn.
-     * @default "https://api.anthropic.com"
-     */
-    baseUrl: httpUrlSchema.optional(),
+    apiKeyRef: secretReferenceSchema.default("env:ANTHROPIC_API_KEY").describe("Where the API key lives."),
+    baseUrl: httpUrlSchema
+      .optional()
+      .describe(
+        'Messages API endpoint (a gateway, or a loopback server in tests). Always sent explicitly, so the SDK\'s own ANTHROPIC_BASE_URL lookup never redirects a turn. Default: "https://api.anthropic.com".',
+      ),
     ...toolLoopOptionsShape,
   },
   {

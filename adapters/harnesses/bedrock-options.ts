@@ -6,18 +6,22 @@ import { toolLoopOptionsShape } from "./tool-loop-options.ts";
 /** Options of the `bedrock` harness (strict; credentials come from the AWS default chain, never a job). */
 export const bedrockOptionsSchema = strictOptionsObject(
   {
-    /**
-     * Region of the Bedrock runtime endpoint.
-     * @default the region of the turn function (AWS_REGION)
-     */
     region: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: "must be an AWS region such as us-east-1" })
-      .optional(),
-    /** Endpoint override (a VPC endpoint, or a loopback server in tests). */
-    endpoint: httpUrlSchema.optional(),
-    /** Sampling temperature, when the model accepts one. */
-    temperature: z.number().min(0).max(1).optional(),
+      .optional()
+      .describe(
+        "Region of the Bedrock runtime endpoint. Default: the region of the turn function (AWS_REGION).",
+      ),
+    endpoint: httpUrlSchema
+      .optional()
+      .describe("Endpoint override (a VPC endpoint, or a loopback server in tests)."),
+    temperature: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("Sampling temperature, when the model accepts one."),
     ...toolLoopOptionsShape,
   },
   {

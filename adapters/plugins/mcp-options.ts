@@ -9,41 +9,56 @@ import {
 import type { PluginTypeDescriptor } from "#core/agents/plugin.ts";
 
 const sharedShape = {
-  /**
-   * Bound on each tool call (the harness's own per-call bound and the turn's signal apply too).
-   * @default 30
-   */
-  toolCallTimeoutSeconds: z.number().positive().max(3600).default(30),
-  /** Allow-list of the server's tool names offered to the agent. @default all the server's tools */
-  tools: z.array(z.string().min(1)).min(1).optional(),
+  toolCallTimeoutSeconds: z
+    .number()
+    .positive()
+    .max(3600)
+    .default(30)
+    .describe("Bound on each tool call (the harness's own per-call bound and the turn's signal apply too)."),
+  tools: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("Allow-list of the server's tool names offered to the agent. Default: all the server's tools."),
 };
 
 const streamableHttpOptionsSchema = strictOptionsObject({
   transport: z.literal("streamable-http"),
-  /** The server's MCP endpoint. */
-  url: httpUrlSchema,
-  /** Non-secret headers; a bearer token belongs in `authTokenRef`. @default {} */
-  headers: nonSecretHeadersSchema("authTokenRef").default({}),
-  /** Secret reference of a bearer token sent as `Authorization: Bearer <token>`. */
-  authTokenRef: secretReferenceSchema.optional(),
+  url: httpUrlSchema.describe("The server's MCP endpoint."),
+  headers: nonSecretHeadersSchema("authTokenRef")
+    .default({})
+    .describe("Non-secret headers; a bearer token belongs in `authTokenRef`."),
+  authTokenRef: secretReferenceSchema
+    .optional()
+    .describe("Secret reference of a bearer token sent as `Authorization: Bearer <token>`."),
   ...sharedShape,
 });
 
 const stdioOptionsSchema = strictOptionsObject(
   {
     transport: z.literal("stdio"),
-    /** The server program; never run through a shell. */
-    command: z.string().min(1),
-    /** @default [] */
-    args: z.array(z.string()).default([]),
-    /** Non-secret variables for the server. @default {} */
-    env: z.record(environmentVariableNameSchema, z.string()).default({}),
-    /** ENV_NAME → secret reference, resolved at each start. @default {} */
-    envFromSecrets: z.record(environmentVariableNameSchema, secretReferenceSchema).default({}),
-    /** Runtime variables passed through besides HOME, PATH and the like. @default [] */
-    inheritEnv: z.array(environmentVariableNameSchema).default([]),
-    /** @default the runtime's working directory */
-    cwd: z.string().min(1).optional(),
+    command: z.string().min(1).describe("The server program; never run through a shell."),
+    args: z
+      .array(z.string())
+      .default([])
+      .describe("Its arguments, one element each (no shell quoting or expansion)."),
+    env: z
+      .record(environmentVariableNameSchema, z.string())
+      .default({})
+      .describe("Non-secret variables for the server."),
+    envFromSecrets: z
+      .record(environmentVariableNameSchema, secretReferenceSchema)
+      .default({})
+      .describe("ENV_NAME → secret reference, resolved at each start."),
+    inheritEnv: z
+      .array(environmentVariableNameSchema)
+      .default([])
+      .describe("Runtime variables passed through besides HOME, PATH and the like."),
+    cwd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Working directory. Default: the runtime's working directory."),
     ...sharedShape,
   },
   { shell: "MCP servers never run through a shell; put the program in command and each argument in args" },

@@ -1,5 +1,5 @@
 import type { ValidationIssue } from "../errors.ts";
-import { joinPath, ROOT_PATH } from "../validation.ts";
+import { describeUnknownKey, joinPath, ROOT_PATH } from "../validation.ts";
 import { simultaneousFiresWarning } from "./fire-concurrency.ts";
 import { type JobDefinition, type JobValidationContext, validateJob } from "./job-schema.ts";
 
@@ -16,8 +16,15 @@ export type JobSetValidationResult =
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
 
 /**
- * Validates a whole jobs file — `{ "jobs": [...] }` or a bare array — and reports every problem of
- * every job with its path (`jobs[2].schedule`), plus duplicate ids. Nothing is valid unless all is.
+ * The keys a jobs file may have besides its jobs: `$schema`, which points an editor at
+ * schema/jobs.schema.json for completion and checking as you type.
+ */
+const JOB_SET_KEYS = ["$schema", "jobs"];
+
+/**
+ * Validates a whole jobs file — `{ "jobs": [...] }` (with an optional `$schema`) or a bare array —
+ * and reports every problem of every job with its path (`jobs[2].schedule`), plus duplicate ids
+ * and unknown top-level keys. Nothing is valid unless all is.
  */
 export function validateJobSet(
   input: unknown,
@@ -40,7 +47,9 @@ export function validateJobSet(
       ],
     };
   }
-  const issues: ValidationIssue[] = [];
+  const issues: ValidationIssue[] = Array.isArray(input)
+    ? []
+    : topLevelIssues(input as Record<string, unknown>);
   const jobs: JobDefinition[] = [];
   const firstIndexById = new Map<string, number>();
   list.forEach((spec, index) => {
@@ -70,4 +79,14 @@ function describeJson(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function topLevelIssues(document: Record<string, unknown>): ValidationIssue[] {
+  const issues: ValidationIssue[] = Object.keys(document)
+    .filter((key) => !JOB_SET_KEYS.includes(key))
+    .map((key) => ({ path: key, message: describeUnknownKey(key, JOB_SET_KEYS) }));
+  if (document.$schema !== undefined && typeof document.$schema !== "string") {
+    issues.push({ path: "$schema", message: "expected the path or URL of the JSON Schema, as a string" });
+  }
+  return issues;
 }
