@@ -144,7 +144,7 @@ export function resolveTarget(
         "Start one with `npm start`" +
         (options.stateDir ? ` -- --state-dir ${options.stateDir}` : "") +
         ", or target a deployed stack with --stage STAGE." +
-        storedDataHint(stateDir, hasStoredData, context.readsHistory),
+        storedDataHint(stateDir, hasStoredData, context.readsHistory, " "),
     );
   }
   if (options.stack !== undefined)
@@ -198,7 +198,7 @@ export function resolveTarget(
 
   throw new NotFoundError(
     `no deployment to talk to: no local runtime is running in ${defaultDir}, and no stack or table was named. Pass one of:\n${HOW_TO_TARGET}` +
-      storedDataHint(defaultDir, hasStoredData, context.readsHistory),
+      storedDataHint(defaultDir, hasStoredData, context.readsHistory, "\n"),
   );
 }
 
@@ -215,9 +215,10 @@ function storedDataHint(
   stateDir: string,
   hasStoredData: (dataDir: string) => boolean,
   readsHistory: boolean | undefined,
+  separator: string,
 ): string {
   if (readsHistory || !hasStoredData(join(stateDir, "data"))) return "";
-  return ` (Its stored history can be read while it is stopped: ${HISTORY_COMMANDS}.)`;
+  return `${separator}(The stopped runtime's stored history can be read: ${HISTORY_COMMANDS}.)`;
 }
 
 function turnTimeoutFrom(env: NodeJS.ProcessEnv): number {

@@ -13,7 +13,7 @@ export function describeBufferedFire(
   if (fire.reason === "replace") {
     return (
       `The job is busy: ${holder} holds it${since}, and was asked to stop (overlap "replace"). ` +
-      "The fire is buffered and runs once that run has stopped and recorded itself as cancelled."
+      "The fire is buffered and runs once that run has stopped."
     );
   }
   return `The job is busy (${holder} holds it${since}): the fire is buffered and runs when the job frees.`;

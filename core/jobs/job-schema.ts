@@ -372,8 +372,15 @@ function checkLooseFields(
     issues.push(...scheduleIssues.filter((issue) => !reported.has(issue.path)));
   }
   const agent = record.agent as Record<string, unknown> | undefined;
-  if (agent && typeof agent.harness === "string" && !context.catalog.harnesses.has(agent.harness)) {
-    issues.push(...checkAgent({ harness: agent.harness, prompt: "x", options: {} }, context.catalog));
+  if (agent && typeof agent.harness === "string") {
+    // An unregistered harness, or — for a registered one — options its schema refuses.
+    const options = typeof agent.options === "object" && agent.options !== null ? agent.options : {};
+    issues.push(
+      ...checkAgent(
+        { harness: agent.harness, prompt: "x", options: options as Record<string, unknown> },
+        context.catalog,
+      ),
+    );
   }
   return issues;
 }

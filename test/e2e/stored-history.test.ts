@@ -84,7 +84,7 @@ describe("history of a stopped local runtime", () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("Start one with `npm start`");
     expect(result.stderr).toContain(
-      "Its stored history can be read while it is stopped: jobs list, jobs show, runs and inspect.",
+      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs and inspect.)",
     );
   });
 

@@ -151,6 +151,16 @@ describe("job schema", () => {
     ]);
   });
 
+  it("reports the harness's option problems too when the job's own fields are broken, so one pass shows all", () => {
+    const issues = issuesOf({
+      ...minimal,
+      overlapp: "skip",
+      agent: { harness: "echo", prompt: "x", options: { temprature: 2 } },
+    });
+    expect(issues.map((issue) => issue.path)).toEqual(["overlapp", "agent.options.temprature"]);
+    expect(issues[1]?.message).toBe('unknown field "temprature"; did you mean "temperature"?');
+  });
+
   it("lists the allowed values of a choice and the one a misspelt value is closest to", () => {
     expect(issuesOf({ ...minimal, overlap: "buffer_one" })).toEqual([
       {

@@ -6,7 +6,7 @@ const holderSince = Date.UTC(2026, 10, 22, 5, 13, 40);
 describe("what run says of a fire that met a busy job", () => {
   it("with replace, says the running run was asked to stop", () => {
     expect(describeBufferedFire({ reason: "replace", holderRunId: "01M80TS8N0", holderSince })).toBe(
-      'The job is busy: run 01M80TS8N0 holds it since 2026-11-22T05:13:40Z, and was asked to stop (overlap "replace"). The fire is buffered and runs once that run has stopped and recorded itself as cancelled.',
+      'The job is busy: run 01M80TS8N0 holds it since 2026-11-22T05:13:40Z, and was asked to stop (overlap "replace"). The fire is buffered and runs once that run has stopped.',
     );
   });
 

@@ -67,7 +67,7 @@ describe("target resolution", () => {
       resolveTarget({ stateDir: "/tmp/rt" }, { env: {}, readState: nothingRunning, hasStoredData: stored });
     expect(notHistory).toThrow(NotFoundError);
     expect(notHistory).toThrow(
-      "Its stored history can be read while it is stopped: jobs list, jobs show, runs and inspect.",
+      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs and inspect.)",
     );
   });
 
