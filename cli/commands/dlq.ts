@@ -1,89 +1,18 @@
-import {
-  deleteDeadLetters,
-  MAX_MESSAGES_PER_COMMAND,
-  moveDeadLettersBack,
-  peekMessages,
-  queueDepth,
-  type RedriveReport,
-} from "#adapters/sqs/dead-letter-operations.ts";
-import { type DeadLetterView, viewOf } from "#adapters/sqs/dead-letter-view.ts";
+import { MAX_MESSAGES_PER_COMMAND, queueDepth } from "#adapters/sqs/dead-letter-operations.ts";
+import type { DeadLetterView } from "#adapters/sqs/dead-letter-view.ts";
 import { describeTime } from "#core/time-format.ts";
 import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { EXIT, type ExitCode, UsageError } from "../exit-codes.ts";
+import {
+  type DeadLetterPeek,
+  peekDeadLetters,
+  purgeDeadLetters,
+  type RedriveResult,
+  redriveDeadLetters,
+} from "../operations/dead-letters.ts";
 import { truncate } from "../output.ts";
-import { parseQueueRoles, parseWholeNumber, type QueueRoleArgument } from "../parse.ts";
-import type { Deployment } from "../target.ts";
-
-// Re-exported for the dead-letter tests and other readers of dead letters.
-export { type DeadLetterView, fireFromUndeliveredEvent, viewOf } from "#adapters/sqs/dead-letter-view.ts";
-
-// The operations on one deployment's DLQ, shared by the commands below and the console.
-
-/** One DLQ's dead letters, peeked at (nothing is consumed). */
-export interface DeadLetterPeek {
-  readonly queueUrl: string;
-  /** Visible, in-flight and delayed messages (SQS's approximate counts). */
-  readonly depth: number;
-  readonly messages: DeadLetterView[];
-}
-
-/**
- * Peeks at up to `limit` dead letters of one DLQ — why each is there, and its body — without
- * consuming them (a receive with visibility timeout 0).
- * @throws NotFoundError when the target does not name that DLQ.
- */
-export async function peekDeadLetters(
-  deployment: Deployment,
-  role: QueueRoleArgument,
-  limit: number,
-): Promise<DeadLetterPeek> {
-  const url = deployment.queueUrl(role, true);
-  const depth = await queueDepth(deployment.sqs, url);
-  const messages = depth > 0 ? (await peekMessages(deployment.sqs, url, limit)).map(viewOf) : [];
-  return { queueUrl: url, depth, messages };
-}
-
-/** What a redrive of one DLQ did. */
-export interface RedriveResult extends RedriveReport {
-  /** Messages in the DLQ afterwards (rejected ones kept, and any that came back meanwhile). */
-  readonly remaining: number;
-}
-
-/**
- * Moves up to `max` dead letters of one DLQ back to its source queue — each at most once: the
- * redrive works on what the DLQ held when it started (adapters/sqs/dead-letter-operations.ts).
- * Messages agentcron rejected stay unless `includeRejected`; an undelivered EventBridge event goes
- * back as the fire its rule would have sent.
- * @throws NotFoundError when the target does not name the queue or its DLQ.
- */
-export async function redriveDeadLetters(
-  deployment: Deployment,
-  role: QueueRoleArgument,
-  options: { max: number; includeRejected: boolean },
-): Promise<RedriveResult> {
-  const dlqUrl = deployment.queueUrl(role, true);
-  const report = await moveDeadLettersBack(deployment.sqs, {
-    dlqUrl,
-    sourceUrl: deployment.queueUrl(role),
-    max: options.max,
-    includeRejected: options.includeRejected,
-  });
-  return { ...report, remaining: await queueDepth(deployment.sqs, dlqUrl) };
-}
-
-/**
- * Deletes the dead letters one DLQ holds (what it held when the call started), for good.
- * @throws NotFoundError when the target does not name that DLQ.
- */
-export async function purgeDeadLetters(
-  deployment: Deployment,
-  role: QueueRoleArgument,
-): Promise<{ deleted: number; failed: RedriveReport["failed"]; remaining: number }> {
-  const dlqUrl = deployment.queueUrl(role, true);
-  const report = await deleteDeadLetters(deployment.sqs, dlqUrl);
-  return { ...report, remaining: await queueDepth(deployment.sqs, dlqUrl) };
-}
+import { parseQueueRoles, parseWholeNumber } from "../parse.ts";
 
 /** `dlq list [fires|turns] [--limit N]`: peeks at dead letters — why each is there, and its body. */
 export async function dlqListCommand(

@@ -1,5 +1,6 @@
-import { redriveDeadLetters } from "../commands/dlq.ts";
+import { MAX_MESSAGES_PER_COMMAND } from "#adapters/sqs/dead-letter-operations.ts";
 import { CliError } from "../exit-codes.ts";
+import { redriveDeadLetters } from "../operations/dead-letters.ts";
 import { setJobEnabled } from "../operations/job-enabled.ts";
 import { awaitFireOutcome, DISPATCH_ANSWER_MS, sendManualFire } from "../operations/manual-fire.ts";
 import { parseQueueRoles, parseWholeNumber } from "../parse.ts";
@@ -79,7 +80,7 @@ export async function redriveAction(context: ViewContext, form: URLSearchParams)
   return explained(back, async () => {
     const [role] = parseQueueRoles(form.get("queue") ?? "");
     if (!role) throw new Error("no queue named");
-    const max = parseWholeNumber(form.get("max") || "1000", "max", { min: 1, max: 100_000 });
+    const max = parseWholeNumber(form.get("max") || "1000", "max", { min: 1, max: MAX_MESSAGES_PER_COMMAND });
     const includeRejected = form.get("includeRejected") === "yes";
     const result = await redriveDeadLetters(context.deployment, role, { max, includeRejected });
     return {

@@ -1,5 +1,6 @@
-import { type DeadLetterPeek, type DeadLetterView, peekDeadLetters } from "../../commands/dlq.ts";
+import { MAX_MESSAGES_PER_COMMAND } from "#adapters/sqs/dead-letter-operations.ts";
 import { UsageError } from "../../exit-codes.ts";
+import { type DeadLetterPeek, type DeadLetterView, peekDeadLetters } from "../../operations/dead-letters.ts";
 import { parseQueueRoles, parseWholeNumber, QUEUE_ROLES, type QueueRoleArgument } from "../../parse.ts";
 import { html, type SafeHtml } from "../html.ts";
 import type { PageContent, ViewContext } from "../view-context.ts";
@@ -95,7 +96,7 @@ export async function redriveConfirmPage(context: ViewContext): Promise<PageCont
     title: `Redrive the ${role} DLQ`,
     section: "dead-letters",
     main: html`<h1>Redrive the ${role} DLQ?</h1>
-<p>The ${role} DLQ holds ${plural(peek.depth, "message")}. A redrive moves each back to the ${role} queue (receive, send, delete), where it is processed again.</p>
+<p>The ${role} DLQ holds ${plural(peek.depth, "message")}. A redrive moves each back to the ${role} queue (receive, send, delete), where it is processed again — each at most once: it works on what the DLQ holds when it starts, so a message rejected again comes back as a new dead letter, not in a loop.</p>
 <ul>
 <li>${plural(movable, "message")} ${movable === 1 ? "goes" : "go"} back.</li>
 <li>${plural(rejected, "message")} agentcron rejected ${rejected === 1 ? "stays" : "stay"}: ${rejected === 1 ? "it carries" : "they carry"} the reason and would be rejected again unless the cause is fixed.</li>
@@ -103,7 +104,7 @@ export async function redriveConfirmPage(context: ViewContext): Promise<PageCont
 <form method="post" action="/dead-letters/redrive" class="confirm">
 <input type="hidden" name="queue" value="${role}">
 <p><label><input type="checkbox" name="includeRejected" value="yes"> Also move the rejected messages (only after fixing their cause)</label></p>
-<p><label>At most <input type="number" name="max" min="1" max="100000" value="1000" size="7"> messages</label></p>
+<p><label>At most <input type="number" name="max" min="1" max="${MAX_MESSAGES_PER_COMMAND}" value="1000" size="7"> messages</label></p>
 <p class="actions"><button type="submit" class="primary">Redrive the ${role} DLQ</button> <a href="${paths.deadLetters()}">Cancel</a></p>
 </form>`,
   };

@@ -1,6 +1,6 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { fireFromUndeliveredEvent, viewOf } from "../../../cli/commands/dlq.ts";
+import { fireFromUndeliveredEvent, viewOf } from "#adapters/sqs/dead-letter-view.ts";
 
 const attribute = (value: string) => ({ DataType: "String", StringValue: value });
 
