@@ -6,20 +6,22 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { builtInCatalog } from "#adapters/catalog.ts";
 import { createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import { createTableSchedules } from "#adapters/local-schedules/table-schedules.ts";
-import { builtInRegistry } from "#adapters/registry.ts";
 import { type Clock, systemClock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import { DEFAULT_SCHEDULE_BACKEND, type ScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { resourceName } from "#infra/naming.ts";
+import { runningRuntime } from "#local/runtime-lock.ts";
 import { readRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "./exit-codes.ts";
 import {
   type Deployment,
   type EnvironmentTarget,
+  RuntimeNotReadyError,
   SCHEDULER_ROLE_VARIABLE,
   STAGE_VARIABLE,
   scheduleBackendFrom,
@@ -52,7 +54,7 @@ export async function connectTarget(
     turnFunctionTimeoutSeconds: number,
     schedules: ScheduleBackend,
   ): JobValidationContext => ({
-    catalog: builtInRegistry.catalog,
+    catalog: builtInCatalog,
     functionTimeoutSeconds: turnFunctionTimeoutSeconds,
     schedules,
   });
@@ -67,9 +69,15 @@ export async function connectTarget(
       display: displayPath,
     });
     if (stored) return stored;
-    // A runtime started meanwhile: talk to it.
+    // A runtime started meanwhile: talk to it once it is up.
     const state = readRuntimeState(spec.stateDir);
-    if (!state) throw new NotFoundError(`the local runtime in ${displayPath(spec.stateDir)} stopped again`);
+    if (!state) {
+      const holder = runningRuntime(spec.stateDir);
+      if (holder) throw new RuntimeNotReadyError(displayPath(spec.stateDir), holder);
+      throw new NotFoundError(
+        `the local runtime in ${displayPath(spec.stateDir)} stopped again: run the command again`,
+      );
+    }
     return connectTarget({ kind: "local", stateDir: spec.stateDir, state }, clock, hooks);
   }
 

@@ -128,7 +128,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .description("every job: schedule, enabled, next fire, last status, failure rate, health, running")
     .option("--unhealthy", "only the unhealthy jobs, with why and the first command to run")
     .action(
-      handle(async (ctx, options: { unhealthy?: boolean }) => (await commands.jobs()).listCommand(ctx, options)),
+      handle(async (ctx, options: { unhealthy?: boolean }) =>
+        (await commands.jobs()).listCommand(ctx, options),
+      ),
     );
   jobs
     .command("show")

@@ -7,6 +7,8 @@ import { createDynamoStore } from "#adapters/dynamodb/dynamo-store.ts";
 import type { Clock } from "#core/clock.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
 import { DynamoDbLocalStartError, startDynamoDbLocal } from "#local/emulators/dynamodb-local.ts";
+import { runLogDirectory } from "#local/run-logs.ts";
+import { runningRuntime } from "#local/runtime-lock.ts";
 import { readRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "./exit-codes.ts";
 import type { Deployment, TargetSpec } from "./target.ts";
@@ -29,7 +31,7 @@ export interface StoredDataOptions {
  * started meanwhile cannot meet a second database server on its file — and `close()` stops the
  * server and deletes the copy.
  *
- * @returns undefined when a runtime started in the state folder meanwhile (use it instead).
+ * @returns undefined when a runtime took the state folder's lock meanwhile (use it instead).
  * @throws NotFoundError when DynamoDB Local cannot start (no Java) or the data holds no table.
  */
 export async function openStoredData(
@@ -61,8 +63,9 @@ export async function openStoredData(
     discard();
     throw new NotFoundError(`cannot read the stored data in ${spec.dataDir}: ${(error as Error).message}`);
   }
-  // A runtime that started while we copied may have been writing: read from it instead.
-  if (readRuntimeState(spec.stateDir)) {
+  // A runtime that took the state dir's lock while we copied may have been writing: the copy may
+  // be torn, so read from the runtime instead (or wait for it, when it is not up yet).
+  if (runningRuntime(spec.stateDir) || readRuntimeState(spec.stateDir)) {
     discard();
     return undefined;
   }
@@ -105,6 +108,7 @@ export async function openStoredData(
       dynamodb,
       schedulesLabel: "local schedule rules (stored)",
       turnLogs: join(spec.stateDir, "logs", "agentcron.log"),
+      runLogs: { kind: "file", directory: runLogDirectory(spec.stateDir) },
       sweeperHint: `the local runtime in ${where} is not running; start it with npm start`,
       validation: options.validation,
       clock: options.clock,

@@ -11,6 +11,7 @@ import { parseScheduleBackend, type ScheduleBackend } from "#core/jobs/schedule-
 import type { Schedules } from "#core/ports.ts";
 import { ENVIRONMENT, readTurnFunctionTimeout } from "#functions/commons/environment.ts";
 import { stackNameOf } from "#infra/naming.ts";
+import { type RuntimeLockHolder, runningRuntime } from "#local/runtime-lock.ts";
 import { DEFAULT_STATE_DIR, type LocalRuntimeState, readRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "./exit-codes.ts";
 import type { RunLogSource } from "./run-logs/run-log-source.ts";
@@ -95,7 +96,9 @@ const HOW_TO_TARGET = [
  * otherwise an error that lists what to pass.
  *
  * For a command that only reads history (`readsHistory`), a local runtime that is not running
- * (1 or 4) resolves to its stored data when it kept any (`npm start` without `--in-memory`).
+ * (1 or 4) resolves to its stored data when it kept any (`npm start` without `--in-memory`) — but
+ * never while a runtime holds the state dir's lock (local/runtime-lock.ts) without having
+ * published where it listens yet: it is starting or stopping, and its data is changing.
  *
  * @throws UsageError when flags name two targets; NotFoundError when nothing resolves.
  */
@@ -108,15 +111,21 @@ export function resolveTarget(
     readonly readsHistory?: boolean;
     /** @default whether DIR holds DynamoDB Local's database file */
     readonly hasStoredData?: (dataDir: string) => boolean;
+    /** @default the live holder of DIR's runtime lock (runningRuntime) */
+    readonly lockHolder?: (stateDir: string) => RuntimeLockHolder | undefined;
   },
 ): TargetSpec {
   const { env } = context;
   const readState = context.readState ?? readRuntimeState;
   const hasStoredData = context.hasStoredData ?? storedDataExists;
+  const lockHolder = context.lockHolder ?? runningRuntime;
   /** A stopped runtime in `stateDir`: its stored data for a history read, else undefined. */
   const storedIn = (stateDir: string): TargetSpec | undefined => {
     const dataDir = join(stateDir, "data");
-    return context.readsHistory && hasStoredData(dataDir) ? { kind: "stored", stateDir, dataDir } : undefined;
+    if (!context.readsHistory || !hasStoredData(dataDir)) return undefined;
+    const holder = lockHolder(stateDir);
+    if (holder) throw new RuntimeNotReadyError(stateDir, holder);
+    return { kind: "stored", stateDir, dataDir };
   };
   const wantsLocal = options.local === true || options.stateDir !== undefined;
   const wantsStack = options.stack !== undefined || options.stage !== undefined;
@@ -202,8 +211,22 @@ export function resolveTarget(
   );
 }
 
+/**
+ * A runtime holds the state dir's lock but has not published its endpoints (local-runtime.json):
+ * it is starting or stopping. Its data is in use, so it is not read from the side.
+ */
+export class RuntimeNotReadyError extends NotFoundError {
+  override name = "RuntimeNotReadyError";
+  constructor(stateDir: string, holder: RuntimeLockHolder) {
+    super(
+      `the local runtime in ${stateDir} (pid ${holder.pid}, started ${holder.startedAt}) is starting or stopping: ` +
+        "its data is in use and it does not answer yet. Run the command again in a few seconds.",
+    );
+  }
+}
+
 /** The commands that read a stopped local runtime's history, for messages. */
-export const HISTORY_COMMANDS = "jobs list, jobs show, runs and inspect";
+export const HISTORY_COMMANDS = "jobs list, jobs show, runs, inspect, logs and console";
 
 function storedDataExists(dataDir: string): boolean {
   // DynamoDB Local's database file with -sharedDb (local/emulators/dynamodb-local.ts).

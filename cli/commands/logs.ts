@@ -37,7 +37,7 @@ export async function logsCommand(
   if (options.follow && out.json) {
     throw new UsageError("--follow prints lines as they come; it cannot be one JSON document: drop --json");
   }
-  const deployment = await ctx.connect();
+  const deployment = await ctx.connect({ readsHistory: true });
   const run = await findRunById(deployment.table, runId.toUpperCase());
   if (!run) {
     throw new NotFoundError(
@@ -47,7 +47,12 @@ export async function logsCommand(
   const reader = await readerFor(deployment.runLogs, run);
   try {
     const first = await reader.readNew();
-    if (!options.follow) {
+    // A stopped runtime writes nothing more: its lines so far are all there is to follow.
+    const following = options.follow === true && deployment.kind !== "stored";
+    if (options.follow && !following) {
+      out.line(out.style.dim(`Not following: ${deployment.label} writes no more lines.`));
+    }
+    if (!following) {
       out.data({
         runId: run.runId,
         jobId: run.jobId,

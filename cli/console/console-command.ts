@@ -17,7 +17,8 @@ export interface ConsoleCommandOptions {
 export async function consoleCommand(ctx: CommandContext, options: ConsoleCommandOptions): Promise<ExitCode> {
   const port =
     options.port !== undefined ? parseWholeNumber(options.port, "--port", { min: 1, max: 65_535 }) : 0;
-  const deployment = await ctx.connect();
+  // A stopped local runtime's history is shown too (read-only: its actions say to start it).
+  const deployment = await ctx.connect({ readsHistory: true });
   const server = await startConsole({
     deployment,
     port,

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { identifyProcess } from "#local/processes/process-identity.ts";
+import { runtimeLockPath } from "#local/runtime-lock.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
 
 let local: TestRuntime;
@@ -79,12 +81,37 @@ describe("history of a stopped local runtime", () => {
     expect(listed.stdout).toMatch(/^nightly\s+rate\(1 hour\)\s+yes/m);
   });
 
+  it("logs prints a stored run's log lines, and --follow stops at them", async () => {
+    const result = await cli(["logs", runId, "--follow"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("writes no more lines");
+    expect(result.stdout).toMatch(/run succeeded/);
+  });
+
+  it("while a live process holds the runtime lock (a runtime starting), reads nothing and says to retry", async () => {
+    // This test's own process stands for a runtime that took the lock and is not up yet.
+    const self = identifyProcess(process.pid);
+    if (!self) throw new Error("cannot identify this process");
+    const lock = runtimeLockPath(local.stateDir);
+    writeFileSync(lock, `${JSON.stringify({ ...self, startedAt: "2026-11-29T20:00:00.000Z" })}\n`);
+    try {
+      const result = await cli(["runs", "nightly"]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(
+        `(pid ${process.pid}, started 2026-11-29T20:00:00.000Z) is starting or stopping`,
+      );
+      expect(result.stderr).not.toContain("reading its stored data");
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  });
+
   it("a command that needs the runtime running says how to start it, and names what still works", async () => {
     const result = await cli(["run", "nightly"]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("Start one with `npm start`");
     expect(result.stderr).toContain(
-      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs and inspect.)",
+      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs, inspect, logs and console.)",
     );
   });
 

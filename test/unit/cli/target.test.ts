@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LocalRuntimeState } from "#local/runtime-state.ts";
 import { NotFoundError, UsageError } from "../../../cli/exit-codes.ts";
-import { resolveTarget } from "../../../cli/target.ts";
+import { RuntimeNotReadyError, resolveTarget } from "../../../cli/target.ts";
 
 const state: LocalRuntimeState = {
   pid: 4242,
@@ -43,7 +43,13 @@ describe("target resolution", () => {
 
   it("reads a stopped runtime's stored data for a history command, with --state-dir or by default", () => {
     const stored = (dataDir: string) => dataDir === "/tmp/rt/data" || dataDir.endsWith(".agentcron/data");
-    const context = { env: {}, readState: nothingRunning, readsHistory: true, hasStoredData: stored };
+    const context = {
+      env: {},
+      readState: nothingRunning,
+      readsHistory: true,
+      hasStoredData: stored,
+      lockHolder: () => undefined,
+    };
     expect(resolveTarget({ stateDir: "/tmp/rt" }, context)).toEqual({
       kind: "stored",
       stateDir: "/tmp/rt",
@@ -67,8 +73,28 @@ describe("target resolution", () => {
       resolveTarget({ stateDir: "/tmp/rt" }, { env: {}, readState: nothingRunning, hasStoredData: stored });
     expect(notHistory).toThrow(NotFoundError);
     expect(notHistory).toThrow(
-      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs and inspect.)",
+      "(The stopped runtime's stored history can be read: jobs list, jobs show, runs, inspect, logs and console.)",
     );
+  });
+
+  it("does not read the stored data while a runtime holds the state dir's lock without being up yet", () => {
+    const holder = { pid: 4343, startTime: "b:1", startedAt: "2026-11-29T20:00:00.000Z" };
+    const starting = () =>
+      resolveTarget(
+        { stateDir: "/tmp/rt" },
+        {
+          env: {},
+          readState: nothingRunning,
+          readsHistory: true,
+          hasStoredData: () => true,
+          lockHolder: (stateDir) => (stateDir === "/tmp/rt" ? holder : undefined),
+        },
+      );
+    expect(starting).toThrow(RuntimeNotReadyError);
+    expect(starting).toThrow(
+      /\/tmp\/rt \(pid 4343, started 2026-11-29T20:00:00.000Z\) is starting or stopping/,
+    );
+    expect(starting).toThrow(/Run the command again in a few seconds/);
   });
 
   it("says how to start a runtime when a history command finds neither a runtime nor stored data (--in-memory)", () => {
