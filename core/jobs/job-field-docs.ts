@@ -41,9 +41,12 @@ export const JOB_FIELD_DOCS: Readonly<Record<string, string>> = {
     "When the previous run still holds the job: `skip` the fire, `buffer-one` (one pending fire; later ones coalesce into it and are counted), or `replace` (ask the running run to stop, then run).",
   retryOnStall: "How many times a run that stalled or was abandoned is retried.",
   historyRetentionDays: "Run and fire records expire after this many days.",
-  alarms: "Per-job alarm thresholds.",
+  alarms:
+    "Per-job health thresholds: a job that crosses one is unhealthy (jobs list, the jobs-unhealthy alarm).",
   "alarms.failureRateThreshold": "Alarm when the share of failed runs over the window reaches this (0-1).",
   "alarms.failureRateWindow": "How many of the last runs the failure rate is taken over.",
   "alarms.consecutiveFailures": "Alarm after this many failed runs in a row.",
   "alarms.consecutiveSkips": "Alarm after this many fires in a row skipped because the job was busy.",
+  "alarms.minRuns":
+    "Runs the window must hold before the failure rate counts; a job none of whose last this many runs completed is unhealthy too. At most failureRateWindow.",
 };
