@@ -4,7 +4,7 @@ import { CliError, EXIT, type ExitCode, explainError } from "./exit-codes.ts";
 import { colourEnabled, Output } from "./output.ts";
 import type { Deployment, TargetOptions } from "./target.ts";
 
-// Start-up time is part of the interface (docs/cli.md "Speed"): this module loads only commander and
+// Start-up time is part of the interface (docs/cli.md "Start-up time"): this module loads only commander and
 // the output helpers. Each command's module — and the AWS SDK behind `connect()` — is imported when
 // that command runs, so `--help` and a typo never load them.
 /** Set by the build (cli/build.mjs); absent when the CLI runs from source. */
