@@ -43,9 +43,12 @@ export async function openStoredData(
     `agentcron: no local runtime is running in ${where}; reading its stored data (DynamoDB Local on a copy of ${options.display(spec.dataDir)}, a few seconds)...`,
   );
   const copy = mkdtempSync(join(tmpdir(), "agentcron-stored-"));
-  // Ctrl-C or a kill while the copy is open: exit, which stops DynamoDB Local (it ignores SIGINT,
-  // and is killed on our exit) and removes the copy, instead of leaving both behind.
-  const interrupted = () => process.exit(130);
+  // Ctrl-C or a kill while the copy is open: exit, which stops DynamoDB Local (its wrapper stops it
+  // when our end of its pipe closes) and removes the copy, instead of leaving both behind — unless
+  // the command stops on that signal itself (`console`) and then closes the deployment.
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) === 0) process.exit(130);
+  };
   const discardNow = () => rmSync(copy, { recursive: true, force: true });
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);

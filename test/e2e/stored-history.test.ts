@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,6 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { identifyProcess } from "#local/processes/process-identity.ts";
 import { runtimeLockPath } from "#local/runtime-lock.ts";
+import { rawRequest, sessionCookieOf } from "#test/support/console.ts";
+import { CLI_BIN } from "./support/cli.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
 
 let local: TestRuntime;
@@ -113,6 +116,53 @@ describe("history of a stopped local runtime", () => {
     expect(result.stderr).toContain(
       "(The stopped runtime's stored history can be read: jobs list, jobs show, runs, inspect, logs and console.)",
     );
+  });
+
+  it("console shows the stored history read-only, and leaves with Ctrl-C", async () => {
+    const child = spawn(process.execPath, [CLI_BIN, "--state-dir", local.stateDir, "console"], {
+      detached: true, // its own process group, as a terminal's Ctrl-C reaches it
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", AGENTCRON_CLI_REQUIRE_COMPILED: "1", TMPDIR: cliTemp },
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding("utf8").on("data", (chunk: string) => {
+        output += chunk;
+      });
+    }
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.test(output) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(output)?.[0];
+      if (!url) throw new Error(`agentcron console printed no URL:\n${output}`);
+      const { origin } = new URL(url);
+      const cookie = sessionCookieOf(await rawRequest(url));
+
+      const jobs = await rawRequest(`${origin}/`, { headers: { cookie } });
+      const run = await rawRequest(`${origin}/runs/${runId}`, { headers: { cookie } });
+      const pause = await rawRequest(`${origin}/jobs/nightly/pause`, {
+        method: "POST",
+        headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+      });
+      const afterPause = await rawRequest(`${origin}${String(pause.headers.location)}`, {
+        headers: { cookie },
+      });
+
+      expect(output).toContain("agentcron console for the stored data of the local runtime");
+      expect(jobs.status).toBe(200);
+      expect(jobs.body).toContain("nightly");
+      expect(run.status).toBe(200);
+      expect(run.body).toContain("report ready");
+      expect(pause.status).toBe(303);
+      expect(afterPause.body).toContain("is not running; its stored data is only read here");
+    } finally {
+      if (child.exitCode === null) process.kill(-(child.pid ?? 0), "SIGINT");
+    }
+    expect(await exited).toBe(0);
   });
 
   it("leaves the runtime's data untouched, and no copy and no DynamoDB Local behind", () => {
