@@ -218,7 +218,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       "first re-create, enable or rewrite the job schedules that are out of step, and arm missing expected fires",
     )
     .action(
-      handle(async (ctx, options: { repair?: boolean }) => (await commands.doctor()).doctorCommand(ctx, options)),
+      handle(async (ctx, options: { repair?: boolean }) =>
+        (await commands.doctor()).doctorCommand(ctx, options),
+      ),
     );
 
   program

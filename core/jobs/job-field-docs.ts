@@ -9,7 +9,11 @@ export const JOB_FIELD_DOCS: Readonly<Record<string, string>> = {
   id: "1-48 lowercase letters, digits and '-', starting with a letter or digit; part of the job's schedule rule name.",
   description: "A note for people; shown by `agentcron jobs show`.",
   schedule:
-    "EventBridge syntax: `cron(min hour day-of-month month day-of-week year)` in UTC (one of the two days is `?`; day-of-week 1-7 = SUN-SAT) or `rate(5 minutes)`.",
+    "EventBridge syntax: `cron(min hour day-of-month month day-of-week year)` (one of the two days is `?`; day-of-week 1-7 = SUN-SAT), `rate(5 minutes)`, or a one-time `at(2027-01-15T09:00:00)` (Scheduler stages and the local runtime).",
+  timezone:
+    "The IANA time zone `cron()` and `at()` are read in (`Europe/Berlin`). Anything but UTC needs a Scheduler stage (`-c schedules=scheduler`) or the local runtime.",
+  flexibleWindowMinutes:
+    "EventBridge Scheduler may deliver each fire up to this many minutes late, spreading load (Scheduler stages only).",
   enabled: "A paused job gets no fires, and a manual fire of it is rejected with the reason.",
   agent: "What runs at each fire: a harness, its model and prompt, and the harness's options.",
   "agent.harness":
