@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,6 +16,9 @@ export interface Guardian {
  * `ledgerPath` once this process exits, however it exits. Its own messages go to `logFile`.
  */
 export function startGuardian(ledgerPath: string, logFile: string): Guardian {
+  // The runtime's own file logger creates the folder, but a runtime started with another logger
+  // (a test, a benchmark) has none yet.
+  mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, "a");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", guardianEntry, ledgerPath], {
     stdio: ["pipe", log, log],
