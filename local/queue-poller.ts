@@ -4,8 +4,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Logger } from "#core/logger.ts";
+import { sqsRecordOf } from "./sqs-record.ts";
 
 export interface QueuePollerOptions {
   readonly sqs: SQSClient;
@@ -82,7 +83,9 @@ export class QueuePoller {
   }
 
   private async handle(messages: Message[]): Promise<void> {
-    const records = messages.map((message) => this.toRecord(message));
+    const records = messages.map((message) =>
+      sqsRecordOf(message, { queueArn: this.options.queueArn, senderId: "local", nowMs: Date.now() }),
+    );
     let failed = new Set(records.map((record) => record.messageId));
     try {
       const response = await this.options.invoke({ Records: records });
@@ -105,35 +108,5 @@ export class QueuePoller {
       .catch((error: unknown) =>
         this.options.log.warn("could not delete processed messages", { error: String(error) }),
       );
-  }
-
-  private toRecord(message: Message): SQSRecord {
-    const attributes = message.Attributes ?? {};
-    return {
-      messageId: message.MessageId ?? "",
-      receiptHandle: message.ReceiptHandle ?? "",
-      body: message.Body ?? "",
-      attributes: {
-        ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-        SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-        SenderId: attributes.SenderId ?? "local",
-        ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      },
-      messageAttributes: Object.fromEntries(
-        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-          name,
-          {
-            stringValue: value.StringValue,
-            dataType: value.DataType ?? "String",
-            stringListValues: [],
-            binaryListValues: [],
-          },
-        ]),
-      ),
-      md5OfBody: message.MD5OfBody ?? "",
-      eventSource: "aws:sqs",
-      eventSourceARN: this.options.queueArn,
-      awsRegion: "us-east-1",
-    };
   }
 }

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { FauxqsServer } from "fauxqs";
+import { sqsRecordOf } from "#local/sqs-record.ts";
 import { runAs, type ServiceOrigin } from "./origin.ts";
 import type { SimClock } from "./sim-clock.ts";
 import type { SimFunction } from "./sim-function.ts";
@@ -117,7 +118,13 @@ export class EventSourceMapping {
 
   private async deliver(messages: Message[]): Promise<void> {
     const { fn, sqs, queueUrl } = this.options;
-    const records = messages.map((message) => this.toRecord(message));
+    const records = messages.map((message) =>
+      sqsRecordOf(message, {
+        queueArn: this.options.queueArn,
+        senderId: "simulation",
+        nowMs: this.options.clock.now(),
+      }),
+    );
     const result = await fn.invoke({ Records: records }, labelOf(records));
     this.inFlight--;
     const failed =
@@ -132,37 +139,6 @@ export class EventSourceMapping {
         Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
       }),
     );
-  }
-
-  private toRecord(message: Message): SQSRecord {
-    const attributes = message.Attributes ?? {};
-    const now = String(this.options.clock.now());
-    return {
-      messageId: message.MessageId ?? "",
-      receiptHandle: message.ReceiptHandle ?? "",
-      body: message.Body ?? "",
-      attributes: {
-        ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-        SentTimestamp: attributes.SentTimestamp ?? now,
-        SenderId: attributes.SenderId ?? "simulation",
-        ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? now,
-      },
-      messageAttributes: Object.fromEntries(
-        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-          name,
-          {
-            stringValue: value.StringValue,
-            dataType: value.DataType ?? "String",
-            stringListValues: [],
-            binaryListValues: [],
-          },
-        ]),
-      ),
-      md5OfBody: message.MD5OfBody ?? "",
-      eventSource: "aws:sqs",
-      eventSourceARN: this.options.queueArn,
-      awsRegion: "us-east-1",
-    };
   }
 }
 
