@@ -169,28 +169,35 @@ async function waitUntilGroupGone(groupId: number, timeoutMs: number): Promise<b
  * grace. Returns undefined where /proc is not available.
  */
 function liveGroupMembersFromProc(groupId: number): number | undefined {
+  return liveProcessGroupMembers(groupId)?.length;
+}
+
+/**
+ * The live (not zombie, not dead) members of process group `groupId`, read from /proc: each one's
+ * PID and its start time in clock ticks since boot. Undefined where /proc is not available.
+ */
+export function liveProcessGroupMembers(
+  groupId: number,
+): { readonly pid: number; readonly startTicks: string }[] | undefined {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return undefined;
   }
-  let members = 0;
+  const members: { pid: number; startTicks: string }[] = [];
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
+    if (!/^\d+$/.test(entry)) continue;
     let stat: string;
     try {
       stat = readFileSync(`/proc/${entry}/stat`, "utf8");
     } catch {
       continue; // exited while we were looking
     }
-    // Fields after the parenthesised command name: state, ppid, pgrp, ...
+    // Fields after the parenthesised command name: state, ppid, pgrp, ... starttime (the 20th).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === groupId && fields[0] !== "Z" && fields[0] !== "X") {
-      members += 1;
-    }
+    if (Number(fields[2]) !== groupId || fields[0] === "Z" || fields[0] === "X") continue;
+    members.push({ pid: Number(entry), startTicks: fields[19] ?? "" });
   }
   return members;
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { liveProcessGroupMembers } from "#adapters/harnesses/process-group.ts";
 
 /**
  * A process named so that a reused PID is not mistaken for it: its PID and when it started
@@ -76,26 +77,9 @@ function startTimeFromPs(pid: number): string | undefined {
  * group's leader is gone but processes it started may still be running in the group.
  */
 export function processGroupMembers(groupId: number): ProcessIdentity[] {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return [];
-  }
-  const members: ProcessIdentity[] = [];
-  for (const entry of entries) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited while we were looking
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) !== groupId || fields[0] === "Z" || fields[0] === "X") continue;
-    bootId ??= readBootId();
-    members.push({ pid: Number(entry), startTime: `${bootId}:${fields[19]}` });
-  }
-  return members;
+  const members = liveProcessGroupMembers(groupId) ?? [];
+  if (members.length > 0) bootId ??= readBootId();
+  return members.map((member) => ({ pid: member.pid, startTime: `${bootId}:${member.startTicks}` }));
 }
 
 /**
