@@ -1,7 +1,7 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { getLastSweep, getRun } from "#adapters/dynamodb/reads.ts";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
+import { queueDepth } from "#adapters/sqs/dead-letter-operations.ts";
 import { applyJobs } from "#core/jobs/apply-jobs.ts";
 import { peakSimultaneousFires, simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
 import type { JobDefinition } from "#core/jobs/job-schema.ts";
@@ -147,22 +147,10 @@ async function checkQueues(deployment: Deployment): Promise<Check[]> {
       continue;
     }
     try {
-      const { Attributes = {} } = await deployment.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-          ],
-        }),
-      );
+      // Reading the depth is also the check that the queue exists.
+      const count = await queueDepth(deployment.sqs, url);
       found.push(label);
       if (deadLetter) {
-        const count =
-          Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-          Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
         checks.push(
           count === 0
             ? { check: "dlq-empty", status: "ok", detail: `${label} is empty` }
