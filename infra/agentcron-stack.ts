@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import { DEFAULT_RULE_QUOTA, ruleQuotaMessage, validateStage } from "#adapters/eventbridge/schedule-rules.ts";
 import { type DeployedJobSet, turnTimeoutFor } from "#adapters/job-set-file.ts";
 import { simultaneousFiresWarning } from "#core/jobs/fire-concurrency.ts";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "#core/jobs/time-budget.ts";
 import { AlarmTopic } from "./alarm-topic.ts";
 import { AgentcronAlarms } from "./alarms.ts";
@@ -56,7 +57,7 @@ export interface AgentcronStackProps extends StackProps {
    * Scheduler (time zones, one-time at(), flexible windows, millions of schedules).
    * @default "rules"
    */
-  readonly schedules?: "rules" | "scheduler";
+  readonly schedules?: DeployedScheduleBackend;
   /** The account's "Number of rules" quota on the default bus, when raised. @default 300 */
   readonly ruleQuota?: number;
   /** @default the synthesis time: every deploy reconciles the schedules again */
@@ -70,7 +71,7 @@ export interface AgentcronStackProps extends StackProps {
  */
 export class AgentcronStack extends Stack {
   readonly stage: string;
-  readonly scheduleBackend: "rules" | "scheduler";
+  readonly scheduleBackend: DeployedScheduleBackend;
   readonly turnTimeoutSeconds: number;
   readonly table: AgentcronTable;
   readonly fires: WorkQueue;

@@ -5,15 +5,12 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import type { ScheduleBackend as CoreScheduleBackend } from "#core/jobs/schedule-backend.ts";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { METRICS } from "#core/metric-names.ts";
 import { OPERATOR_CLI as CLI } from "#core/stats/job-health.ts";
 import { agentcronMetric } from "./metrics.ts";
 import { alarmName, resourceName, scheduleGroupNameOf } from "./naming.ts";
 import type { WorkQueue } from "./queues.ts";
-
-/** Which service fires the jobs' schedules (EventBridge rules, or EventBridge Scheduler schedules). */
-export type ScheduleBackend = Exclude<CoreScheduleBackend, "local">;
 
 /** An alarm as the stack defines it: its stable name says what it watches. */
 interface AlarmDefinition {
@@ -40,7 +37,7 @@ export interface AgentcronAlarmsProps {
   /** The turn function's timeout: a turn's message stays in the queue, ageing, while the turn runs. */
   readonly turnTimeout: Duration;
   /** @default "rules" */
-  readonly schedules?: ScheduleBackend;
+  readonly schedules?: DeployedScheduleBackend;
 }
 
 /**
@@ -281,7 +278,7 @@ function queueAlarms(fires: WorkQueue, turns: WorkQueue, turnTimeout: Duration):
  * `FailedInvocations`, or EventBridge Scheduler's target errors and dropped invocations in the
  * stage's schedule group. One alarm, whichever backend the stage uses.
  */
-function scheduleAlarm(stage: string, backend: ScheduleBackend): AlarmDefinition {
+function scheduleAlarm(stage: string, backend: DeployedScheduleBackend): AlarmDefinition {
   const period = Duration.minutes(5);
   const shared =
     "The events go to the fires dead-letter queue (with the error) when they can; a job whose fire is lost is " +

@@ -10,6 +10,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "#adapters/dynamodb/table-definition.ts";
 import { scheduleGroupNameOf } from "#adapters/eventbridge-scheduler/scheduler-schedules.ts";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import { grantModelInvocation, grantSecretsByReference } from "./agent-access.ts";
 import {
@@ -69,7 +70,7 @@ export interface RunEngineFunctionsProps {
   /** Regions where the bedrock harness may invoke models. @default [the stack's region] */
   readonly bedrockRegions?: readonly string[];
   /** Which service fires the jobs (what a job's schedule may ask for). @default "rules" */
-  readonly schedules?: "rules" | "scheduler";
+  readonly schedules?: DeployedScheduleBackend;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
@@ -199,7 +200,11 @@ export class RunEngineFunctions extends Construct {
  * or there and enabled): it learns the stage, and may read — only read — the stage's own rules or
  * the schedules of its group.
  */
-function grantScheduleInspection(fn: lambda.Function, stage: string, schedules: "rules" | "scheduler"): void {
+function grantScheduleInspection(
+  fn: lambda.Function,
+  stage: string,
+  schedules: DeployedScheduleBackend,
+): void {
   const stack = Stack.of(fn);
   fn.addEnvironment(ENVIRONMENT.stage, stage);
   fn.addToRolePolicy(

@@ -3,6 +3,7 @@ import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as events from "aws-cdk-lib/aws-events";
 import type * as sns from "aws-cdk-lib/aws-sns";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import type { WorkQueue } from "./queues.ts";
 
 export interface StackOutputsProps {
@@ -15,7 +16,7 @@ export interface StackOutputsProps {
   readonly dashboard: cloudwatch.Dashboard;
   readonly turnTimeoutSeconds: number;
   readonly turnMaxConcurrency: number;
-  readonly scheduleBackend: "rules" | "scheduler";
+  readonly scheduleBackend: DeployedScheduleBackend;
   /** The role EventBridge Scheduler assumes to deliver fires (Scheduler stages). */
   readonly schedulerExecutionRoleArn?: string;
   /** The turn function's log group (a generated name on stages that keep their logs). */

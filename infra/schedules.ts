@@ -13,6 +13,7 @@ import * as s3assets from "aws-cdk-lib/aws-s3-assets";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { DeployedJobSet } from "#adapters/job-set-file.ts";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import { ENVIRONMENT } from "#functions/commons/environment.ts";
 import type { JobSchedulesProperties } from "#functions/handlers/apply-jobs-handler.ts";
 import { bindFunctionEnvironment, bindTable, TABLE_ACCESS } from "./bindings.ts";
@@ -38,7 +39,7 @@ export interface SchedulingProps {
   readonly stage: string;
   readonly jobSet: DeployedJobSet;
   /** Which service fires the jobs. @default "rules" */
-  readonly backend?: "rules" | "scheduler";
+  readonly backend?: DeployedScheduleBackend;
   /** The account's rule quota on the default bus (rules). @default 300 */
   readonly ruleQuota?: number;
   /**

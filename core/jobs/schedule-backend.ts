@@ -4,6 +4,8 @@
  */
 export const SCHEDULE_BACKENDS = ["rules", "scheduler", "local"] as const;
 export type ScheduleBackend = (typeof SCHEDULE_BACKENDS)[number];
+/** The backends a deployed stage can choose (`-c schedules=`); `local` is the local runtime's own. */
+export type DeployedScheduleBackend = Exclude<ScheduleBackend, "local">;
 
 /** The backend of a stage that does not choose: EventBridge rules, as before Scheduler was added. */
 export const DEFAULT_SCHEDULE_BACKEND: ScheduleBackend = "rules";

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Clock } from "#core/clock.ts";
 import { applyJobs } from "#core/jobs/apply-jobs.ts";
 import type { JobValidationContext } from "#core/jobs/job-schema.ts";
+import type { DeployedScheduleBackend } from "#core/jobs/schedule-backend.ts";
 import type { Logger } from "#core/logger.ts";
 import type { FireWatchStore, JobStore, ScheduleChange, Schedules } from "#core/ports.ts";
 import { ReconcileIncompleteError } from "#core/schedules/reconcile-incomplete.ts";
@@ -53,7 +54,7 @@ export type JobSchedulesProperties = z.input<typeof jobSchedulesPropertiesSchema
 /** Where the job schedules go: the reconciler's settings, from the resource's properties. */
 export interface ScheduleTarget {
   readonly stage: string;
-  readonly backend: "rules" | "scheduler";
+  readonly backend: DeployedScheduleBackend;
   readonly firesQueueArn: string;
   readonly deadLetterQueueArn?: string;
   readonly executionRoleArn?: string;
