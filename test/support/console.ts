@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,11 +10,11 @@ import type { TestEnvironment } from "./test-environment.ts";
 /**
  * The deployment the CLI (and so the console) would connect to for this test environment's table
  * and queues on the shared emulators: a "local runtime" whose state names them, on the
- * environment's clock.
+ * environment's clock. Its `close` removes the state folder it made.
  */
-export function consoleDeploymentOf(env: TestEnvironment): Promise<Deployment> {
+export async function consoleDeploymentOf(env: TestEnvironment): Promise<Deployment> {
   const stateDir = mkdtempSync(join(tmpdir(), "agentcron-console-"));
-  return connectTarget(
+  const deployment = await connectTarget(
     {
       kind: "local",
       stateDir,
@@ -33,6 +33,16 @@ export function consoleDeploymentOf(env: TestEnvironment): Promise<Deployment> {
     },
     env.clock,
   );
+  return {
+    ...deployment,
+    close: async () => {
+      try {
+        await deployment.close();
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 export interface HttpAnswer {

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  deployment?.close();
+  await deployment?.close();
   await env?.destroy();
 });
 

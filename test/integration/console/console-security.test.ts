@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await console_?.close();
-  deployment?.close();
+  await deployment?.close();
   await env?.destroy();
 });
 
