@@ -118,7 +118,7 @@ describe("history of a stopped local runtime", () => {
     );
   });
 
-  it("console shows the stored history read-only, and leaves with Ctrl-C", async () => {
+  it("console shows the stored history read-only, says to start the runtime for each action, and leaves with Ctrl-C", async () => {
     const child = spawn(process.execPath, [CLI_BIN, "--state-dir", local.stateDir, "console"], {
       detached: true, // its own process group, as a terminal's Ctrl-C reaches it
       stdio: ["ignore", "pipe", "pipe"],
@@ -151,6 +151,21 @@ describe("history of a stopped local runtime", () => {
       const afterPause = await rawRequest(`${origin}${String(pause.headers.location)}`, {
         headers: { cookie },
       });
+      const post = (path: string, body: string) =>
+        rawRequest(`${origin}${path}`, {
+          method: "POST",
+          headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
+          body,
+        });
+      const runNow = await post("/jobs/nightly/run", "");
+      const afterRunNow = await rawRequest(`${origin}${String(runNow.headers.location)}`, {
+        headers: { cookie },
+      });
+      const deadLetters = await rawRequest(`${origin}/dead-letters`, { headers: { cookie } });
+      const redrive = await post("/dead-letters/redrive", "queue=fires&max=10");
+      const afterRedrive = await rawRequest(`${origin}${String(redrive.headers.location)}`, {
+        headers: { cookie },
+      });
 
       expect(output).toContain("agentcron console for the stored data of the local runtime");
       expect(jobs.status).toBe(200);
@@ -159,6 +174,13 @@ describe("history of a stopped local runtime", () => {
       expect(run.body).toContain("report ready");
       expect(pause.status).toBe(303);
       expect(afterPause.body).toContain("is not running; its stored data is only read here");
+      // The queues live only while the runtime runs: each action that needs one says so.
+      const queuesGone = "is not running, and its queues exist only while it runs: start it with npm start";
+      expect(runNow.status).toBe(303);
+      expect(afterRunNow.body).toContain(queuesGone);
+      expect(deadLetters.body).toContain(queuesGone);
+      expect(redrive.status).toBe(303);
+      expect(afterRedrive.body).toContain(queuesGone);
     } finally {
       if (child.exitCode === null) process.kill(-(child.pid ?? 0), "SIGINT");
     }

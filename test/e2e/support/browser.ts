@@ -45,6 +45,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
       "--disable-sync",
     ],
   });
+  // Playwright's own default is 30 s per click, fill or navigation: a fixed instant on a busy
+  // 2-core machine with a runtime, its turns and Chromium sharing it. A limit is for a hang only.
+  context.setDefaultTimeout(120_000);
+  context.setDefaultNavigationTimeout(120_000);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     page,
