@@ -117,6 +117,3 @@ console.error(
     .map((x) => x.toFixed(1))
     .join(" ")}`,
 );
-// The stopped runtime leaves a child-process handle and a timer referenced
-// (process.getActiveResourcesInfo(): ProcessWrap, Timeout), which would keep this process waiting.
-process.exit(0);

@@ -312,7 +312,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tookOverFrom: lock.tookOverFrom,
       stop() {
         stopping ??= (async () => {
-          scheduler.stop();
+          await scheduler.stop();
           clearInterval(sweepTimer);
           shutdown.abort();
           await turnsPoller.stop();

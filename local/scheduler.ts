@@ -4,7 +4,7 @@ import {
   type LocalRule,
   listLocalRules,
 } from "#adapters/local-schedules/table-schedules.ts";
-import type { Clock } from "#core/clock.ts";
+import type { CancelTimer, Clock } from "#core/clock.ts";
 import { type FireMessage, fireKeyOf } from "#core/fires/fire-message.ts";
 import { nextFireTime } from "#core/jobs/next-fire.ts";
 import { parseScheduleExpression } from "#core/jobs/schedule-expression.ts";
@@ -19,7 +19,10 @@ import type { MessageQueue } from "#core/ports.ts";
  * it does not replay fires missed while it was not running.
  */
 export class LocalScheduler {
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: CancelTimer | undefined;
+  private stopped = false;
+  /** The tick under way, if any: `stop` waits for it, so no fire is sent after it returns. */
+  private ticking: Promise<void> | undefined;
   private rules: LocalRule[] = [];
   private rulesReadAt = 0;
   /** Per job: the timing the next fire was computed from (expression and zone), and the fire. */
@@ -31,19 +34,28 @@ export class LocalScheduler {
   ) {}
 
   start(): void {
+    this.stopped = false;
     const tick = async () => {
       try {
         await this.tick();
       } catch (error) {
         this.deps.log.warn("scheduler tick failed", { error: String(error) });
       }
-      this.timer = setTimeout(tick, this.options.tickMs ?? 1000);
+      // A stop during the tick must not be undone by arming the next one.
+      if (!this.stopped) {
+        this.cancelTimer = this.deps.clock.setTimer(this.options.tickMs ?? 1000, () => {
+          this.ticking = tick();
+        });
+      }
     };
-    void tick();
+    this.ticking = tick();
   }
 
-  stop(): void {
-    clearTimeout(this.timer);
+  /** Stops ticking; resolves once a tick under way has finished (no fire is sent after). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelTimer?.();
+    await this.ticking;
   }
 
   /** The next fire of each enabled job (for the terminal view). */
