@@ -79,8 +79,9 @@ async function main(): Promise<number> {
       if (firstSignalAt !== undefined) {
         // npm and tsx relay the terminal's Ctrl-C (and `timeout` signals the whole group), so one
         // request can arrive twice within milliseconds; only a second one a moment later means
-        // "stop now". The guardian then stops what is left.
-        if (Date.now() - firstSignalAt < 1500) return;
+        // "stop now". The guardian then stops what is left. 3 s: a relay delayed on a busy machine
+        // must not count as the operator's second Ctrl-C.
+        if (Date.now() - firstSignalAt < 3000) return;
         process.stderr.write("agentcron: stopping now (second signal)\n");
         process.exit(130);
       }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REJECTION_ATTRIBUTES } from "#adapters/sqs/dead-letters.ts";
 import { readRuntimeState } from "#local/runtime-state.ts";
 import { type LoopbackServer, startLoopbackServer } from "#test/support/agents/loopback-server.ts";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { CLI_BIN, runAgentcron } from "./support/cli.ts";
@@ -105,7 +105,7 @@ beforeAll(async () => {
   ]);
   await waitUntil(
     () => urlPrinted(runtime, "agentcron: console ") !== undefined,
-    90_000,
+    200_000, // npm, tsx and DynamoDB Local (up to 120 s on its own on a busy machine)
     "npm start to print the console's URL",
   );
   consoleUrl = urlPrinted(runtime, "agentcron: console ") ?? "";
@@ -115,7 +115,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const child of children) {
-    if (child.pid && isProcessRunning(child.pid)) process.kill(-child.pid, "SIGINT");
+    if (child.pid && isProcessRunning(child.pid)) signalProcess(-child.pid, "SIGINT");
   }
   await Promise.all(
     children.map(async (child) => {
@@ -123,7 +123,7 @@ afterAll(async () => {
         exited(child),
         new Promise((resolve) => setTimeout(() => resolve("late"), 30_000)),
       ]);
-      if (stopped === "late" && child.pid) process.kill(-child.pid, "SIGKILL");
+      if (stopped === "late" && child.pid) signalProcess(-child.pid, "SIGKILL");
     }),
   );
   await silentMcpServer?.close();
@@ -298,7 +298,7 @@ describe("the operator console in a browser", () => {
 
     await page.goto(url);
     await page.getByRole("link", { name: "slow-ok", exact: true }).waitFor();
-    process.kill(-(cli.child.pid ?? 0), "SIGINT");
+    signalProcess(-(cli.child.pid ?? 0), "SIGINT");
     const code = await exited(cli.child);
 
     expect(new URL(url).origin).not.toBe(new URL(consoleUrl).origin);

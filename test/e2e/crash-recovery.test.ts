@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "#core/runs/run-record.ts";
+import { signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
 
@@ -31,7 +32,7 @@ describe("a turn's process killed with SIGKILL, seen through the CLI", () => {
     );
 
     // Act: kill -9 the turn's process, then fire the job again and wait for that fire's run.
-    process.kill(invocation?.pid ?? -1, "SIGKILL");
+    signalProcess(invocation?.pid, "SIGKILL");
     // Nothing renews the lease any more: it expires at the expiry of the last heartbeat that landed.
     const leaseAfterKill = await local.lease("crashy");
     const next = await local.cli(["--json", "run", "crashy", "--wait", "--timeout", "150"], {

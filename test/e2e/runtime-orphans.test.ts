@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { childScript } from "#test/support/agents/child-script.ts";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { runAgentcron } from "./support/cli.ts";
 import {
@@ -72,7 +72,7 @@ describe("one local runtime per state directory", () => {
     expect(readFileSync(join(stateDir, "local-runtime.json"), "utf8")).toBe(published);
     const listed = await runAgentcron(["--state-dir", stateDir, "jobs", "list"]);
     expect(listed.code).toBe(0);
-    process.kill(first.child.pid ?? 0, "SIGINT");
+    signalProcess(first.child.pid, "SIGINT");
     expect(await first.exited).toBe(0);
   });
 });
@@ -117,11 +117,11 @@ describe("kill -9 of the local runtime", () => {
     expect(commands).toContain("DynamoDBLocal.jar");
 
     // Act
-    process.kill(runtime.child.pid ?? 0, "SIGKILL");
+    signalProcess(runtime.child.pid, "SIGKILL");
 
     // Assess: every process it had started is gone, without anything else being started.
     await waitUntilAllGone(everything, "every process of the killed runtime to be gone");
-  });
+  }, 420_000); // its own steps add up past the default 180 s on a busy machine
 
   it("has the next start stop what a killed runtime left running before it opens the data", async () => {
     // Prepare: a turn blocking its event loop (it cannot notice its parent dying), then the runtime
@@ -145,7 +145,7 @@ describe("kill -9 of the local runtime", () => {
     const guardian =
       descendantsOf(first.child.pid ?? 0).find((pid) => commandLineOf(pid).includes("guardian.ts")) ?? 0;
     for (const pid of [turn, java, wrapper, guardian]) leftovers.add(pid);
-    for (const pid of [guardian, wrapper, first.child.pid ?? 0]) process.kill(pid, "SIGKILL");
+    for (const pid of [guardian, wrapper, first.child.pid ?? 0]) signalProcess(pid, "SIGKILL");
     await first.exited;
     await waitUntil(() => !isProcessRunning(guardian) && !isProcessRunning(wrapper), 30_000, "the kills");
     expect(isProcessRunning(turn)).toBe(true);
@@ -163,7 +163,7 @@ describe("kill -9 of the local runtime", () => {
     expect(second.output()).toContain(`DynamoDB Local (java) (pid ${java})`);
     const inspected = await runAgentcron(["--state-dir", stateDir, "--json", "inspect", runId]);
     expect(inspected.code).toBe(0);
-    process.kill(second.child.pid ?? 0, "SIGINT");
+    signalProcess(second.child.pid, "SIGINT");
     expect(await second.exited).toBe(0);
-  });
+  }, 420_000); // its own steps add up past the default 180 s on a busy machine
 });

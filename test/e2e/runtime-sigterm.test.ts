@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { runAgentcron } from "./support/cli.ts";
 import { descendantsOf, killAll, startRuntimeProcess, waitUntilAllGone } from "./support/runtime-process.ts";
@@ -52,7 +53,7 @@ describe("SIGTERM to `npm start`", () => {
 
     // Act: what `timeout` does when its time is up (or it is sent SIGTERM): SIGTERM to npm and to
     // its whole process group.
-    process.kill(runtime.child.pid ?? 0, "SIGTERM");
+    signalProcess(runtime.child.pid, "SIGTERM");
     await runtime.exited;
 
     // Assess
@@ -71,5 +72,5 @@ describe("SIGTERM to `npm start`", () => {
         error: expect.objectContaining({ class: "RuntimeShutdownError" }),
       }),
     );
-  });
+  }, 420_000); // its own steps add up past the default 180 s on a busy machine
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 import { runAgentcron } from "./support/cli.ts";
 
@@ -11,7 +11,7 @@ const directory = mkdtempSync(join(tmpdir(), "agentcron-shutdown-"));
 const started: ChildProcess[] = [];
 afterAll(() => {
   for (const child of started)
-    if (child.pid && isProcessRunning(child.pid)) process.kill(-child.pid, "SIGKILL");
+    if (child.pid && isProcessRunning(child.pid)) signalProcess(-child.pid, "SIGKILL");
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -75,7 +75,7 @@ describe("stopping the local runtime", () => {
     const group = first.child.pid ?? 0;
 
     // Act: a terminal's Ctrl-C reaches the whole foreground process group.
-    process.kill(-group, "SIGINT");
+    signalProcess(-group, "SIGINT");
     const code = await exited(first.child);
 
     // Assess: it stopped cleanly, with nothing of its group left running...
@@ -90,7 +90,7 @@ describe("stopping the local runtime", () => {
     expect(inspected.json).toMatchObject({
       run: { status: "cancelled", error: { class: "RuntimeShutdownError" } },
     });
-    process.kill(-(second.child.pid ?? 0), "SIGINT");
+    signalProcess(-(second.child.pid ?? 0), "SIGINT");
     expect(await exited(second.child)).toBe(0);
   }, 420_000);
 });
@@ -104,7 +104,7 @@ function databaseProcesses(): string[] {
 /** Whether any process of the group is still alive. */
 function processGroupAlive(group: number): boolean {
   try {
-    process.kill(-group, 0);
+    signalProcess(-group, 0);
     return true;
   } catch {
     return false;

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { identifyProcess } from "#local/processes/process-identity.ts";
 import { runtimeLockPath } from "#local/runtime-lock.ts";
+import { signalProcess } from "#test/support/agents/processes.ts";
 import { rawRequest, sessionCookieOf } from "#test/support/console.ts";
 import { CLI_BIN } from "./support/cli.ts";
 import { demoJob, startTestRuntime, type TestRuntime } from "./support/local-runtime.ts";
@@ -182,7 +183,7 @@ describe("history of a stopped local runtime", () => {
       expect(redrive.status).toBe(303);
       expect(afterRedrive.body).toContain(queuesGone);
     } finally {
-      if (child.exitCode === null) process.kill(-(child.pid ?? 0), "SIGINT");
+      if (child.exitCode === null) signalProcess(-(child.pid ?? 0), "SIGINT");
     }
     expect(await exited).toBe(0);
   });

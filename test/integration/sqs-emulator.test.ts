@@ -62,12 +62,13 @@ describe("the SQS emulator", () => {
     const queueUrl = env.queues.firesQueueUrl;
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "retry me soon" }));
     const [first] = await receive(queueUrl);
-    // Act: 1 s instead of the queue's 30 s visibility timeout.
+    // Act: 5 s instead of the queue's 30 s visibility timeout (5, not 1: the check that it is hidden
+    // must come within it, and the emulator shares its process with the test runner).
     await sqs.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: queueUrl,
         ReceiptHandle: first?.ReceiptHandle,
-        VisibilityTimeout: 1,
+        VisibilityTimeout: 5,
       }),
     );
     const hidden = await receive(queueUrl);
@@ -77,7 +78,7 @@ describe("the SQS emulator", () => {
         again = await receive(queueUrl);
         return again.length > 0;
       },
-      15_000,
+      20_000, // well before the queue's own 30 s
       "the message to be visible again",
     );
     // Assess

@@ -1,14 +1,37 @@
-/** Polls an async condition every 25 ms until it holds; fails with `description` after `timeoutMs`. */
+/**
+ * Polls an async condition every 25 ms until it holds; fails with `description` after `timeoutMs`.
+ * A condition that throws an AWS service error or a network error (DynamoDB Local answers 500
+ * "waiting for a lock" on a busy machine) is polled again, and the last such error is named if
+ * time runs out; any other error fails the wait at once.
+ */
 export async function waitUntil(
   condition: () => Promise<boolean> | boolean,
   timeoutMs: number,
   description = "the condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch (error) {
+      if (!isPassingError(error)) throw error;
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const last = lastError === undefined ? "" : ` (the last check failed: ${String(lastError)})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${last}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** An error a later poll may not meet: an AWS service error (it has `$metadata`) or a dropped connection. */
+function isPassingError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  if ("$metadata" in error) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { readProcessLedger } from "#local/processes/process-ledger.ts";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 
 /** A local runtime started as a user starts it, in a process of its own. */
@@ -50,7 +50,7 @@ export function startRuntimeProcess(
     running: () =>
       waitUntil(
         () => output.includes("agentcron: running") || child.exitCode !== null,
-        120_000,
+        200_000, // npm, tsx and DynamoDB Local (up to 120 s on its own on a busy machine)
         "the runtime to start",
       ).then(() => {
         if (!output.includes("agentcron: running")) throw new Error(`the runtime did not start:\n${output}`);
@@ -112,7 +112,7 @@ export async function waitUntilAllGone(pids: readonly number[], description: str
 export function killAll(pids: Iterable<number>): void {
   for (const pid of pids) {
     try {
-      process.kill(pid, "SIGKILL");
+      signalProcess(pid, "SIGKILL");
     } catch {
       // gone
     }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { commandHarness, commandOptionsSchema } from "#adapters/harnesses/command.ts";
 import { HarnessAbortedError, HarnessFailedError } from "#core/agents/harness.ts";
 import { childScript } from "#test/support/agents/child-script.ts";
-import { isProcessRunning, waitFor } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess, waitFor } from "#test/support/agents/processes.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
 
 const cleanups: (() => void)[] = [];
@@ -26,7 +26,7 @@ function killOnCleanup(pids: () => number[]) {
   cleanups.push(() => {
     for (const pid of pids()) {
       try {
-        process.kill(pid, "SIGKILL");
+        signalProcess(pid, "SIGKILL");
       } catch {
         // already gone: the expected case
       }
@@ -34,9 +34,11 @@ function killOnCleanup(pids: () => number[]) {
   });
 }
 
+/** The pids a child wrote, once it has written them all (an empty or half-written file gives none). */
 function readPids(file: string): number[] {
   try {
-    return readFileSync(file, "utf8").trim().split(" ").map(Number);
+    const text = readFileSync(file, "utf8");
+    return /^\d+( \d+)*\n?$/.test(text) ? text.trim().split(" ").map(Number) : [];
   } catch {
     return [];
   }
@@ -81,7 +83,8 @@ describe("command harness", () => {
     const options = commandOptionsSchema.parse({
       command: process.execPath,
       args: [childScript("ignore-sigterm.mjs"), pidFile],
-      killGraceSeconds: 0.5,
+      // Long enough for the child to be scheduled and say it ignores SIGTERM on a busy machine.
+      killGraceSeconds: 3,
     });
     const controller = new AbortController();
     const running = commandHarness
@@ -100,7 +103,7 @@ describe("command harness", () => {
     expect((outcome as HarnessAbortedError).partial.output).toContain("working...");
     expect((outcome as HarnessAbortedError).partial.output).toContain("got SIGTERM, ignoring it");
     // The grace was given: the harness did not return before it passed...
-    expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(2_900);
     // ...and then the child, which ignores SIGTERM and never exits by itself, was killed. Its exit is
     // reaped asynchronously, so wait for it — a slow machine only makes this take longer.
     await waitFor(() => !isProcessRunning(pid ?? -1), 30_000, `pid ${pid} to be gone after SIGKILL`);

@@ -138,9 +138,11 @@ describe("mcp plugin over Streamable HTTP", () => {
     // Prepare: accepts the POST and never responds
     const server: LoopbackServer = await startLoopbackServer(() => "hang");
     cleanups.push(() => server.close());
-    const timeoutMs = 300;
-    const signal = AbortSignal.timeout(timeoutMs);
+    // The clock is read before the timer is armed: a timer counts from the event loop's cached
+    // time, so reading it after could make a punctual abort look early.
+    const timeoutMs = 1000;
     const startedAt = Date.now();
+    const signal = AbortSignal.timeout(timeoutMs);
 
     // Act
     const outcome = await mcpPluginType
@@ -152,7 +154,7 @@ describe("mcp plugin over Streamable HTTP", () => {
     expect(outcome).toBeInstanceOf(McpPluginStartError);
     expect(outcome).toMatchObject({ pluginName: "orders", step: "initialize" });
     expect((outcome as Error).message).toContain(`server at ${server.url}/mcp`);
-    expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 50); // it waited for the timeout
     expect(elapsedMs).toBeLessThan(PROMPTLY_MS); // the server never answers
     expect(server.requests[0]?.body).toMatchObject({ method: "initialize" });
     await waitFor(
@@ -226,7 +228,8 @@ describe("mcp plugin over stdio", () => {
         { signal: controller.signal },
       ),
     );
-    await waitFor(() => existsSync(pidFile), 30_000, "initialize to reach the server");
+    // The file exists before its pid is written in it: wait for the pid itself.
+    await waitFor(() => /^\d+\s*$/.test(readIfExists(pidFile)), 30_000, "initialize to reach the server");
     const serverPid = Number(readFileSync(pidFile, "utf8"));
     const abortedAt = Date.now();
 
@@ -261,3 +264,7 @@ describe("mcp plugin over stdio", () => {
     expect((outcome as Error).message).toContain("missing ORDERS_DB_URL");
   });
 });
+
+function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}

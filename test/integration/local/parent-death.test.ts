@@ -7,7 +7,7 @@ import { identifyProcess } from "#local/processes/process-identity.ts";
 import { ProcessLedger, type RecordedProcess } from "#local/processes/process-ledger.ts";
 import { stopRecordedProcesses } from "#local/processes/stop-recorded-processes.ts";
 import { childScript } from "#test/support/agents/child-script.ts";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "agentcron-orphans-"));
@@ -21,7 +21,7 @@ afterAll(() => {
 
 function killQuietly(pid: number): void {
   try {
-    process.kill(pid, "SIGKILL");
+    signalProcess(pid, "SIGKILL");
   } catch {
     // gone
   }
@@ -76,7 +76,7 @@ async function helperProcess(script: string): Promise<{ child: ChildProcess; rep
   });
   await waitUntil(
     () => out.includes("\n") || child.exitCode !== null,
-    90_000,
+    150_000, // above the DynamoDB Local start limit a helper below may use
     "the helper process to report",
   );
   return { child, report: out.trim() };
@@ -141,13 +141,13 @@ describe("processes the local runtime started do not outlive it", () => {
     );
     await waitUntil(() => !isProcessRunning(group.grandchild), 10_000, "its grandchild to be stopped");
     await waitUntil(() => !isProcessRunning(guardianPid), 10_000, "the guardian to exit");
-  });
+  }, 240_000);
 
   it("stops DynamoDB Local when the process that started it is killed with SIGKILL", async () => {
     // Prepare: a process that starts DynamoDB Local and reports the JVM's pid.
     const runtime = await helperProcess(`
       import { startDynamoDbLocal } from "#local/emulators/dynamodb-local.ts";
-      const dynamodb = await startDynamoDbLocal({ startTimeoutMs: 90_000 });
+      const dynamodb = await startDynamoDbLocal({ startTimeoutMs: 120_000 });
       console.log(dynamodb.wrapperPid + " " + dynamodb.javaPid);
       setInterval(() => {}, 1000);`);
     const [wrapperPid, javaPid] = runtime.report.split(" ").map(Number);
@@ -158,7 +158,7 @@ describe("processes the local runtime started do not outlive it", () => {
     // Assess
     await waitUntil(() => !isProcessRunning(javaPid ?? 0), 60_000, "the JVM to stop");
     await waitUntil(() => !isProcessRunning(wrapperPid ?? 0), 10_000, "its wrapper to exit");
-  });
+  }, 240_000);
 });
 
 /** A start time one tick earlier (Linux identities are `<boot id>:<ticks>`). */

@@ -10,7 +10,7 @@ import {
   runningRuntime,
   runtimeLockPath,
 } from "#local/runtime-lock.ts";
-import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { waitUntil } from "#test/support/wait.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "agentcron-lock-"));
@@ -64,7 +64,7 @@ describe("one local runtime per state directory", () => {
     const pid = otherProcess();
     const identity = identifyProcess(pid);
     writeLock(dir, { pid, startTime: identity?.startTime ?? "" });
-    process.kill(pid, "SIGKILL");
+    signalProcess(pid, "SIGKILL");
     await waitUntil(() => !isProcessRunning(pid), 10_000, "the old holder to die");
     // Act
     const lock = acquireRuntimeLock(dir);

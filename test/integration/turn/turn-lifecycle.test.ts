@@ -141,12 +141,13 @@ describe("a turn", () => {
     // Prepare: a long turn; another acquirer bumps the token while it runs.
     const message = await fireAndHandOff(
       env,
-      demoJob({ id: "lost-lease", agent: { harness: "demo", prompt: "x", options: { delayMs: 20_000 } } }),
+      // An agent far longer than the test: only the lost lease can end it.
+      demoJob({ id: "lost-lease", agent: { harness: "demo", prompt: "x", options: { delayMs: 300_000 } } }),
     );
     const turn = runTurn(message, turnDepsOf(env));
     await waitUntil(
       async () => (await getRun(env.store.table, message.jobId, message.runId))?.phase === "agent-turn",
-      5_000,
+      30_000,
       "the agent turn",
     );
     await env.clients.dynamodb.send(
@@ -175,13 +176,13 @@ describe("a turn", () => {
     const spec = demoJob({
       id: "replaced",
       overlap: "replace",
-      agent: { harness: "demo", prompt: "x", options: { delayMs: 20_000 } },
+      agent: { harness: "demo", prompt: "x", options: { delayMs: 300_000 } }, // only the stop request ends it
     });
     const first = await fireAndHandOff(env, spec);
     const turn = runTurn(first, turnDepsOf(env));
     await waitUntil(
       async () => (await getRun(env.store.table, first.jobId, first.runId))?.phase === "agent-turn",
-      5_000,
+      30_000,
       "the agent turn",
     );
     await storeJob(env, {

@@ -54,7 +54,7 @@ describe("a turn with plugins", () => {
             name: "orders",
             type: "mcp",
             options: { transport: "streamable-http", url: orders.url },
-            timeoutSeconds: 5,
+            timeoutSeconds: 30, // a working server: the limit is for a busy machine only
           },
           {
             name: "search",
@@ -66,7 +66,7 @@ describe("a turn with plugins", () => {
             name: "calendar",
             type: "mcp",
             options: { transport: "streamable-http", url: orders.url },
-            timeoutSeconds: 5,
+            timeoutSeconds: 30, // a working server: the limit is for a busy machine only
           },
         ],
       }),
@@ -123,7 +123,7 @@ describe("a turn with plugins", () => {
             name: "orders",
             type: "mcp",
             options: { transport: "streamable-http", url: orders.url },
-            timeoutSeconds: 5,
+            timeoutSeconds: 30, // a working server: the limit is for a busy machine only
           },
         ],
         agent: {
