@@ -103,6 +103,6 @@ export function formatSummary(results: readonly StepResult[], heading: string): 
 
 function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  const seconds = Math.round(ms / 1000); // rounded once, so 59.6 s past a minute is the next minute
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }

@@ -85,6 +85,14 @@ describe("npm test's step runner", () => {
     ]);
   });
 
+  it("rounds a time to whole seconds before splitting off the minutes (never '14 min 60 s')", async () => {
+    const results = await runAllSteps([{ name: "e2e", script: "test:e2e" }], async () => ({
+      exitCode: 0,
+      durationMs: 14 * 60_000 + 59_600,
+    }));
+    expect(formatSummary(results, "h").split("\n").at(-1)).toBe("the step passed in 15 min 0 s");
+  });
+
   it("selects the named steps in their usual order, and refuses an unknown one with the list", () => {
     expect(selectSteps(["e2e", "lint"]).map((step) => step.name)).toEqual(["lint", "e2e"]);
     expect(selectSteps([])).toEqual(TEST_STEPS);
