@@ -28,6 +28,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
+          // A temp folder per file, removed after it: CDK's synth folders would pile up in /tmp.
+          setupFiles: ["test/infra/support/scratch-tmpdir.ts"],
           // Synthesising the stack (in beforeAll) takes 12-18 s on a busy 2-core machine, past
           // vitest's default 10 s hook limit; a limit is only for a hang, so size it for a slow machine.
           testTimeout: 120_000,
