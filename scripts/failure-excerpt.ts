@@ -3,6 +3,7 @@
  * and a suite's own failure report scrolls away under the steps that ran after it (and, in
  * `.ci/run`, under the whole second Node version's run). Pure: text in, lines out.
  */
+import { stripVTControlCharacters } from "node:util";
 
 /** Keeps the last `limit` lines written to it (chunks may split lines anywhere). */
 export class TailLines {
@@ -28,13 +29,6 @@ export class TailLines {
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC.
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, "");
-}
-
 /** A vitest report's header for one failed test or file: ` FAIL  <project> path > suite > test`. */
 const FAIL_HEADER = /^\s*FAIL\s+\S/;
 /** The separators vitest draws around its failure report (`⎯⎯⎯ Failed Tests 2 ⎯⎯⎯`). */
@@ -50,7 +44,7 @@ const COUNTS = /^\s*(Test Files|Tests)\s+\S/;
  * biome), the output's end. At most `maxLines` lines.
  */
 export function failureExcerpt(output: readonly string[], maxLines = 40): string[] {
-  const lines = output.map(stripAnsi);
+  const lines = output.map((line) => stripVTControlCharacters(line));
   const excerpt: string[] = [];
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index] ?? "";

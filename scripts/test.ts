@@ -48,14 +48,16 @@ const results = await runAllSteps(
           ? { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "1" }
           : process.env,
       });
-      child.stdout.on("data", (chunk: Buffer) => {
-        process.stdout.write(chunk);
-        tail.write(chunk.toString("utf8"));
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        process.stderr.write(chunk);
-        tail.write(chunk.toString("utf8"));
-      });
+      // Decoded per stream, so a character split across two chunks (vitest's "⎯") stays whole.
+      for (const [from, to] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ] as const) {
+        from.setEncoding("utf8").on("data", (text: string) => {
+          to.write(text);
+          tail.write(text);
+        });
+      }
       child.once("error", (error) => {
         console.error(`npm test: could not start ${step.name}: ${error.message}`);
         resolve({ exitCode: null, durationMs: Date.now() - startedAt });
