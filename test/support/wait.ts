@@ -1,8 +1,11 @@
+import { asTransientError } from "#adapters/aws/transient-errors.ts";
+
 /**
  * Polls an async condition every 25 ms until it holds; fails with `description` after `timeoutMs`.
- * A condition that throws an AWS service error or a network error (DynamoDB Local answers 500
- * "waiting for a lock" on a busy machine) is polled again, and the last such error is named if
- * time runs out; any other error fails the wait at once.
+ * A condition that throws an error the engine would retry (throttling, a 5xx — DynamoDB Local
+ * answers 500 "waiting for a lock" on a busy machine — or a dropped connection: `asTransientError`)
+ * is polled again, and the last such error is named if time runs out; any other error fails the
+ * wait at once.
  */
 export async function waitUntil(
   condition: () => Promise<boolean> | boolean,
@@ -15,7 +18,7 @@ export async function waitUntil(
     try {
       if (await condition()) return;
     } catch (error) {
-      if (!isPassingError(error)) throw error;
+      if (!asTransientError(error, { service: "test", operation: description })) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -24,14 +27,6 @@ export async function waitUntil(
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** An error a later poll may not meet: an AWS service error (it has `$metadata`) or a dropped connection. */
-function isPassingError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  if ("$metadata" in error) return true;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code);
 }
 
 /**

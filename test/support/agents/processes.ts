@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { waitUntil } from "../wait.ts";
 
 /**
  * `process.kill` for tests, refusing the pids that mean "everyone": 0 (the test runner's own process
@@ -35,17 +36,6 @@ export function isProcessRunning(pid: number): boolean {
   }
 }
 
-/** Polls `condition` every 20 ms; rejects with `description` after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean,
-  timeoutMs: number,
-  description: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The agents tests' name for {@link waitUntil} (same polling, same time-out message). */
+export const waitFor: (condition: () => boolean, timeoutMs: number, description: string) => Promise<void> =
+  waitUntil;
