@@ -24,7 +24,12 @@ export interface RequestPacerOptions {
   readonly burst?: number;
   /** Most requests in flight. @default 8 */
   readonly concurrency?: number;
-  /** Attempts per request when it is throttled (1 = no retry). @default 8 */
+  /**
+   * Attempts per request when it is throttled (1 = no retry), when there is no `deadlineAt`. With a
+   * deadline, throttling is retried until the deadline instead: the caller has a time budget and
+   * hands unfinished work to its next pass, so a request throttled many times in a row (chance,
+   * at 10,000 requests) ends the pass early rather than failing the deploy. @default 8
+   */
   readonly maxAttempts?: number;
   /** First backoff; each retry doubles it, up to `maxBackoffMs`, with full jitter. @default 200 */
   readonly baseBackoffMs?: number;
@@ -115,7 +120,8 @@ export class RequestPacer {
    * Sends one request: waits for a slot and a token, retries throttling with backoff.
    * @throws the quota error `quotaError` makes of a quota error, at once.
    * @throws PacerDeadlineError when the deadline passes before the request (or its retry) starts.
-   * @throws PacerThrottledError when every attempt was throttled; any other error as it came.
+   * @throws PacerThrottledError when every attempt was throttled (only without a deadline: with
+   *   one, throttling is retried until the deadline, then PacerDeadlineError); any other error as it came.
    */
   async send<T>(what: string, request: () => Promise<T>): Promise<T> {
     await this.acquireSlot();
@@ -131,7 +137,7 @@ export class RequestPacer {
           if (quota) throw quota;
           if (!isRetryable(error)) throw error;
           this.counts.throttled++;
-          if (attempt >= maxAttempts) {
+          if (this.options.deadlineAt === undefined && attempt >= maxAttempts) {
             throw new PacerThrottledError(
               `${what} was throttled ${attempt} times in a row (${(error as Error).name}); try again later or lower the request rate`,
             );

@@ -350,16 +350,21 @@ describe("the EventBridge rule quota", () => {
   });
 
   it("retries throttled calls and still converges", async () => {
-    // Prepare: every other ListTargetsByRule call is throttled
+    // Prepare: each rule's first ListTargetsByRule call is throttled (per rule, so the outcome does
+    // not depend on how the concurrent calls interleave)
     const fake = createFakeEventBridge();
     const reconciler = reconcilerFor(fake);
     const set = jobs(...Array.from({ length: 20 }, (_, i) => demoJobSpec({ id: `job-${i}` })));
     await reconciler.reconcile(set);
     let calls = 0;
+    const throttledOnce = new Set<string>();
     const original = fake.mock.commandCalls(ListTargetsByRuleCommand).length;
     fake.mock.on(ListTargetsByRuleCommand).callsFake((input) => {
       calls++;
-      if (calls % 2 === 1) throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      if (!throttledOnce.has(input.Rule ?? "")) {
+        throttledOnce.add(input.Rule ?? "");
+        throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      }
       return { Targets: structuredClone(fake.rules.get(input.Rule ?? "")?.targets ?? []) };
     });
 
@@ -370,6 +375,7 @@ describe("the EventBridge rule quota", () => {
     expect(original).toBe(0);
     expect(changes.every((change) => change.action === "unchanged")).toBe(true);
     expect(calls).toBe(40);
+    expect(throttledOnce.size).toBe(20);
   });
 });
 

@@ -56,6 +56,52 @@ describe("the request pacer", () => {
     );
   });
 
+  it("with a deadline, retries throttling past its attempt limit until the request passes", async () => {
+    // Prepare: 12 throttles in a row, an attempt limit of 3, and a budget that outlasts them
+    const timing = new VirtualTiming();
+    const pacer = new RequestPacer({
+      requestsPerSecond: 100,
+      maxAttempts: 3,
+      maxBackoffMs: 1_000,
+      timing,
+      deadlineAt: timing.now() + 60_000,
+    });
+    let calls = 0;
+
+    // Act
+    const result = await pacer.send("create schedule g/a", async () => {
+      calls++;
+      if (calls <= 12) throw throttled();
+      return "ok";
+    });
+
+    // Assess
+    expect(result).toBe("ok");
+    expect(pacer.counts).toEqual({ requests: 13, throttled: 12 });
+  });
+
+  it("with a deadline, ends a request that stays throttled with a deadline error the next pass resumes from", async () => {
+    const timing = new VirtualTiming();
+    const pacer = new RequestPacer({
+      requestsPerSecond: 100,
+      maxAttempts: 3,
+      maxBackoffMs: 1_000,
+      timing,
+      deadlineAt: timing.now() + 30_000,
+    });
+    const start = timing.now();
+    let calls = 0;
+
+    const act = pacer.send("create schedule g/a", async () => {
+      calls++;
+      throw throttled();
+    });
+
+    await expect(act).rejects.toBeInstanceOf(PacerDeadlineError);
+    expect(calls).toBeGreaterThan(3);
+    expect(timing.now()).toBeLessThanOrEqual(start + 30_000);
+  });
+
   it("does not retry a quota error: it throws the error the quota rule makes of it, after one request", async () => {
     const pacer = new RequestPacer({
       requestsPerSecond: 100,
