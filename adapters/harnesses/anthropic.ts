@@ -8,7 +8,13 @@ import type {
 import type { Harness, HarnessTurnInput } from "#core/agents/harness.ts";
 import { remainingMs } from "./abort.ts";
 import { type AnthropicOptions, anthropicDescriptor } from "./anthropic-options.ts";
-import { describeHttpApiFailure, type ModelConversation, runToolLoop, toStopReason } from "./tool-loop.ts";
+import {
+  describeHttpApiFailure,
+  MODEL_REQUEST_RETRIES,
+  type ModelConversation,
+  runToolLoop,
+  toStopReason,
+} from "./tool-loop.ts";
 
 export { type AnthropicOptions, anthropicOptionsSchema } from "./anthropic-options.ts";
 
@@ -32,7 +38,7 @@ export const anthropicHarness: Harness<AnthropicOptions> = {
     const baseUrl = options.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL;
     const model = input.model ?? DEFAULT_ANTHROPIC_MODEL;
     const { default: Anthropic } = await import("@anthropic-ai/sdk");
-    const client = new Anthropic({ apiKey, baseURL: baseUrl, maxRetries: 2 });
+    const client = new Anthropic({ apiKey, baseURL: baseUrl, maxRetries: MODEL_REQUEST_RETRIES });
 
     const conversation = anthropicConversation(input, model, (params, signal) =>
       // An explicit timeout also skips the SDK's refusal of non-streaming requests with a large

@@ -10,7 +10,7 @@ import type {
 } from "@aws-sdk/client-bedrock-runtime";
 import { type Harness, HarnessFailedError, type HarnessTurnInput } from "#core/agents/harness.ts";
 import { type BedrockOptions, bedrockDescriptor } from "./bedrock-options.ts";
-import { type ModelConversation, runToolLoop, toStopReason } from "./tool-loop.ts";
+import { MODEL_REQUEST_RETRIES, type ModelConversation, runToolLoop, toStopReason } from "./tool-loop.ts";
 
 export { type BedrockOptions, bedrockOptionsSchema } from "./bedrock-options.ts";
 
@@ -39,6 +39,8 @@ export function createBedrockHarness(dependencies: BedrockHarnessDependencies = 
       client = import("@aws-sdk/client-bedrock-runtime").then(
         (sdk) =>
           new sdk.BedrockRuntimeClient({
+            // The SDK's standard retry mode backs off throttling and 5xx answers; see MODEL_REQUEST_RETRIES.
+            maxAttempts: MODEL_REQUEST_RETRIES + 1,
             ...(options.region === undefined ? {} : { region: options.region }),
             ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
             ...(dependencies.credentials === undefined ? {} : { credentials: dependencies.credentials }),

@@ -9,6 +9,7 @@ import { remainingMs } from "./abort.ts";
 import { type OpenAiOptions, openaiDescriptor } from "./openai-options.ts";
 import {
   describeHttpApiFailure,
+  MODEL_REQUEST_RETRIES,
   type ModelConversation,
   runToolLoop,
   type ToolUseRequest,
@@ -54,7 +55,7 @@ export const openAiHarness: Harness<OpenAiOptions> = {
       organization: null,
       project: null,
       adminAPIKey: null,
-      maxRetries: 2,
+      maxRetries: MODEL_REQUEST_RETRIES,
       ...(apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
     });
 

@@ -65,6 +65,14 @@ export interface ToolLoopSettings {
 export const MAX_TOOL_RESULT_CHARACTERS = 100_000;
 
 /**
+ * Retries of one model request that was refused for a passing reason (429 rate limit, Anthropic's
+ * 529 overloaded, a 5xx, a dropped connection). The SDKs back off 0.5 s doubling to 8 s, or as the
+ * server's Retry-After says, so six retries ride out about 30 s of refusals instead of failing the
+ * run on the third; the turn's deadline still bounds them (the turn's signal aborts at it).
+ */
+export const MODEL_REQUEST_RETRIES = 6;
+
+/**
  * Runs a model/tool loop: ask the model, run the tools it asks for (each bounded by its own timeout
  * and the turn's signal), hand back the results, until the model answers without tools or the turn
  * has made `maxToolCalls` calls (stopReason `max-tool-calls`). Usage is summed over the loop.

@@ -163,6 +163,28 @@ describe("anthropic harness", () => {
     );
   });
 
+  it("rides out five refusals in a row (429 rate limit, 529 overloaded) and finishes the turn", async () => {
+    // Prepare: the API refuses five times, asking for a 5 ms pause, then answers
+    const model = await anthropicServer((_, index) =>
+      index < 5
+        ? {
+            status: index % 2 === 0 ? 429 : 529,
+            headers: { "retry-after-ms": "5" },
+            json: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
+          }
+        : message([{ type: "text", text: "done" }], "end_turn"),
+    );
+
+    // Act
+    const result = await anthropicHarness.run(
+      turnInput(anthropicOptionsSchema.parse({ baseUrl: model.url }), { env }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ stopReason: "completed" });
+    expect(model.requests).toHaveLength(6);
+  });
+
   it("fails with the HTTP status when the API refuses the request", async () => {
     const model = await anthropicServer(() => ({
       status: 401,

@@ -138,6 +138,29 @@ describe("bedrock harness", () => {
     expect(result).toMatchObject({ stopReason: "max-tool-calls", toolCalls: 2 });
   });
 
+  it("rides out five throttled or unavailable answers in a row and finishes the turn", async () => {
+    // Prepare: Bedrock throttles three times and is unavailable twice, then answers
+    const bedrock = await converseServer((_, index) =>
+      index < 5
+        ? {
+            status: index < 3 ? 429 : 503,
+            headers: {
+              "x-amzn-errortype": index < 3 ? "ThrottlingException" : "ServiceUnavailableException",
+            },
+            json: { message: "Too many requests, please wait before trying again." },
+          }
+        : converseReply([{ text: "done" }], "end_turn"),
+    );
+    const options = bedrockOptionsSchema.parse({ region: "us-east-1", endpoint: bedrock.url });
+
+    // Act
+    const result = await harness.run(turnInput(options, { model: modelId }));
+
+    // Assess
+    expect(result).toMatchObject({ stopReason: "completed" });
+    expect(bedrock.requests).toHaveLength(6);
+  });
+
   it("stops a request in flight when the turn is aborted", async () => {
     // The turn is stopped once the request is at the server, which never answers it.
     const controller = new AbortController();

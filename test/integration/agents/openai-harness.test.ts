@@ -193,6 +193,28 @@ describe("openai harness", () => {
     expect(model.requests).toHaveLength(3);
   });
 
+  it("rides out five refusals in a row (429 rate limit, 503) and finishes the turn", async () => {
+    // Prepare: the server refuses five times, asking for a 5 ms pause, then answers
+    const model = await modelServer((_, index) =>
+      index < 5
+        ? {
+            status: index % 2 === 0 ? 429 : 503,
+            headers: { "retry-after-ms": "5" },
+            json: { error: { message: "Rate limit reached", type: "rate_limit_error" } },
+          }
+        : completion({ content: "done" }, "stop"),
+    );
+
+    // Act
+    const result = await openAiHarness.run(
+      turnInput(openAiOptionsSchema.parse({ baseUrl: `${model.url}/v1` }), { model: "m" }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ stopReason: "completed" });
+    expect(model.requests).toHaveLength(6);
+  });
+
   it("refuses to run without a model", async () => {
     const outcome = openAiHarness.run(
       turnInput(openAiOptionsSchema.parse({ baseUrl: "http://127.0.0.1:9/v1" })),

@@ -15,7 +15,9 @@ export interface RecordedRequest {
 }
 
 /** What a route answers: a JSON body (status 200 unless told), or `hang` to never answer. */
-export type LoopbackReply = { readonly status?: number; readonly json: unknown } | "hang";
+export type LoopbackReply =
+  | { readonly status?: number; readonly headers?: Record<string, string>; readonly json: unknown }
+  | "hang";
 
 export interface LoopbackServer {
   /** `http://127.0.0.1:<port>` */
@@ -89,7 +91,7 @@ export async function startLoopbackServer(
     if (answer === "hang") {
       return;
     }
-    response.writeHead(answer.status ?? 200, { "content-type": "application/json" });
+    response.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers });
     response.end(JSON.stringify(answer.json));
   };
 
