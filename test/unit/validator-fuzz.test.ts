@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { seedFrom } from "#test/support/fuzz/random.ts";
@@ -20,23 +23,20 @@ interface BatchRun {
 
 /** Runs the batch in a child process: an abort or a hang ends the child, not the test runner. */
 function runBatch(seed: number): Promise<BatchRun> {
-  return new Promise((resolve, reject) => {
+  const directory = mkdtempSync(join(tmpdir(), "agentcron-fuzz-"));
+  const progressFile = join(directory, "progress.txt");
+  return new Promise<BatchRun>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", batchEntry], {
       env: {
         ...process.env,
         FUZZ_SEED: String(seed),
         FUZZ_SPECS: String(SPECS),
         FUZZ_SCHEDULES: String(SCHEDULES),
+        FUZZ_PROGRESS_FILE: progressFile,
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "ignore", "pipe"],
     });
-    let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      // Keep only the tail: the last progress line and the result are all that is read.
-      if (stdout.length > 1_000_000) stdout = stdout.slice(-100_000);
-    });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
     });
@@ -44,7 +44,13 @@ function runBatch(seed: number): Promise<BatchRun> {
     child.on("error", reject);
     child.on("close", (exitCode, signal) => {
       clearTimeout(limit);
-      const lines = stdout.trimEnd().split("\n");
+      let progress = "";
+      try {
+        progress = readFileSync(progressFile, "utf8");
+      } catch {
+        // The child died before it opened the file: no case was reached.
+      }
+      const lines = progress.trimEnd().split("\n");
       const resultLine = lines.find((line) => line.startsWith("result "));
       resolve({
         exitCode,
@@ -54,7 +60,7 @@ function runBatch(seed: number): Promise<BatchRun> {
         stderrTail: stderr,
       });
     });
-  });
+  }).finally(() => rmSync(directory, { recursive: true, force: true }));
 }
 
 describe("job validator under generated input", () => {

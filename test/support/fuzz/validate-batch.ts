@@ -1,11 +1,12 @@
 // Child-process entry of the validator fuzz test (test/unit/validator-fuzz.test.ts): validates a
 // seeded batch of generated job specs and schedule strings, here rather than in the test's own
 // process, so an input that makes V8 abort (as "(0 12 * * ? *)" once did) is counted as a failed
-// exit instead of killing the test runner. Prints `case <n> <kind>` before each input, so the last
-// such line names the input that killed the process, and `result <json>` at the end.
+// exit instead of killing the test runner. Writes `case <n> <kind>` before each input, so the last
+// such line names the input that killed the process, and `result <json>` at the end — to the file
+// FUZZ_PROGRESS_FILE (standard output when unset).
 //
 //   FUZZ_SEED=123 FUZZ_SPECS=1000 FUZZ_SCHEDULES=1000 npx tsx test/support/fuzz/validate-batch.ts
-import { writeSync } from "node:fs";
+import { openSync, writeSync } from "node:fs";
 import { builtInRegistry } from "#adapters/registry.ts";
 import type { ValidationIssue } from "#core/errors.ts";
 import { validateJob } from "#core/jobs/job-schema.ts";
@@ -55,8 +56,11 @@ const shorten = (input: unknown): string => {
   }
   return text.length > 300 ? `${text.slice(0, 300)}… (${text.length} characters)` : text;
 };
-// Synchronous, so the line is out before an abort that follows it.
-const progress = (line: string) => writeSync(1, `${line}\n`);
+// Synchronous, so the line is out before an abort that follows it. To a file, not a pipe: standard
+// output can be a non-blocking pipe, where a synchronous write fails with EAGAIN once the pipe is
+// full and the parent (on a busy machine) has not read it yet.
+const progressFd = process.env.FUZZ_PROGRESS_FILE ? openSync(process.env.FUZZ_PROGRESS_FILE, "w") : 1;
+const progress = (line: string) => writeSync(progressFd, `${line}\n`);
 
 function check(
   kind: string,
