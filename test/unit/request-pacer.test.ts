@@ -4,6 +4,19 @@ import { VirtualTiming } from "#test/support/virtual-timing.ts";
 
 const throttled = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
 
+/** A pacer with an attempt limit of 3 and a deadline `budgetMs` ahead, on virtual time. */
+function pacerWithBudget(budgetMs: number) {
+  const timing = new VirtualTiming();
+  const pacer = new RequestPacer({
+    requestsPerSecond: 100,
+    maxAttempts: 3,
+    maxBackoffMs: 1_000,
+    timing,
+    deadlineAt: timing.now() + budgetMs,
+  });
+  return { pacer, timing };
+}
+
 describe("the request pacer", () => {
   it("keeps to its rate: 100 requests at 10 per second with a burst of 10 take about 9 s", async () => {
     // Prepare
@@ -58,14 +71,7 @@ describe("the request pacer", () => {
 
   it("with a deadline, retries throttling past its attempt limit until the request passes", async () => {
     // Prepare: 12 throttles in a row, an attempt limit of 3, and a budget that outlasts them
-    const timing = new VirtualTiming();
-    const pacer = new RequestPacer({
-      requestsPerSecond: 100,
-      maxAttempts: 3,
-      maxBackoffMs: 1_000,
-      timing,
-      deadlineAt: timing.now() + 60_000,
-    });
+    const { pacer } = pacerWithBudget(60_000);
     let calls = 0;
 
     // Act
@@ -81,14 +87,7 @@ describe("the request pacer", () => {
   });
 
   it("with a deadline, ends a request that stays throttled with a deadline error the next pass resumes from", async () => {
-    const timing = new VirtualTiming();
-    const pacer = new RequestPacer({
-      requestsPerSecond: 100,
-      maxAttempts: 3,
-      maxBackoffMs: 1_000,
-      timing,
-      deadlineAt: timing.now() + 30_000,
-    });
+    const { pacer, timing } = pacerWithBudget(30_000);
     const start = timing.now();
     let calls = 0;
 

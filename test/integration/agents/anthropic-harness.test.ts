@@ -8,9 +8,8 @@ import {
 } from "#test/support/agents/loopback-server.ts";
 import { describeOrder } from "#test/support/agents/mcp-servers.ts";
 import { startOrdersTools } from "#test/support/agents/orders-tools.ts";
-import { waitFor } from "#test/support/agents/processes.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
-import { PROMPTLY_MS } from "#test/support/wait.ts";
+import { PROMPTLY_MS, waitUntil } from "#test/support/wait.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -156,7 +155,7 @@ describe("anthropic harness", () => {
     expect(outcome).toBeInstanceOf(HarnessAbortedError);
     expect((outcome as Error).message).toContain("maxRunSeconds ceiling reached");
     expect(Date.now() - startedAt).toBeLessThan(PROMPTLY_MS); // not the turn's deadline, a minute out
-    await waitFor(
+    await waitUntil(
       () => model.openConnectionsWithRequests() === 0,
       PROMPTLY_MS,
       "the request's connection to close",

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { commandHarness, commandOptionsSchema } from "#adapters/harnesses/command.ts";
 import { HarnessAbortedError, HarnessFailedError } from "#core/agents/harness.ts";
 import { childScript } from "#test/support/agents/child-script.ts";
-import { isProcessRunning, signalProcess, waitFor } from "#test/support/agents/processes.ts";
+import { isProcessRunning, signalProcess } from "#test/support/agents/processes.ts";
 import { turnInput } from "#test/support/agents/turn-input.ts";
+import { waitUntil } from "#test/support/wait.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -90,7 +91,7 @@ describe("command harness", () => {
     const running = commandHarness
       .run(turnInput(options, { signal: controller.signal }))
       .catch((error) => error);
-    await waitFor(() => readPids(pidFile).length === 1, 30_000, "the child to write its pid");
+    await waitUntil(() => readPids(pidFile).length === 1, 30_000, "the child to write its pid");
     const [pid] = readPids(pidFile);
     const abortedAt = Date.now();
 
@@ -106,7 +107,7 @@ describe("command harness", () => {
     expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(2_900);
     // ...and then the child, which ignores SIGTERM and never exits by itself, was killed. Its exit is
     // reaped asynchronously, so wait for it — a slow machine only makes this take longer.
-    await waitFor(() => !isProcessRunning(pid ?? -1), 30_000, `pid ${pid} to be gone after SIGKILL`);
+    await waitUntil(() => !isProcessRunning(pid ?? -1), 30_000, `pid ${pid} to be gone after SIGKILL`);
   });
 
   it("fails with the exit code and the tail of stderr when the child exits non-zero", async () => {
@@ -136,7 +137,7 @@ describe("command harness", () => {
     const running = commandHarness
       .run(turnInput(options, { signal: controller.signal }))
       .catch((error) => error);
-    await waitFor(() => readPids(pidFile).length === 2, 30_000, "the child to start its grandchild");
+    await waitUntil(() => readPids(pidFile).length === 2, 30_000, "the child to start its grandchild");
     const [childPid, grandchildPid] = readPids(pidFile);
 
     // Act
@@ -145,8 +146,12 @@ describe("command harness", () => {
 
     // Assess
     expect(outcome).toBeInstanceOf(HarnessAbortedError);
-    await waitFor(() => !isProcessRunning(childPid ?? -1), 30_000, `the child (pid ${childPid}) to be gone`);
-    await waitFor(
+    await waitUntil(
+      () => !isProcessRunning(childPid ?? -1),
+      30_000,
+      `the child (pid ${childPid}) to be gone`,
+    );
+    await waitUntil(
       () => !isProcessRunning(grandchildPid ?? -1),
       30_000,
       `the grandchild (pid ${grandchildPid}) to be gone`,
@@ -165,7 +170,7 @@ describe("command harness", () => {
 
     const [, grandchildPid] = readPids(pidFile);
     expect(result.output).toBe("done, leaving a background process\n");
-    await waitFor(
+    await waitUntil(
       () => !isProcessRunning(grandchildPid ?? -1),
       30_000,
       `the background process (pid ${grandchildPid}) to be gone`,

@@ -19,8 +19,8 @@ import {
   stdioMcpServerScript,
   type TestMcpHttpServer,
 } from "#test/support/agents/mcp-servers.ts";
-import { isProcessRunning, waitFor } from "#test/support/agents/processes.ts";
-import { PROMPTLY_MS } from "#test/support/wait.ts";
+import { isProcessRunning } from "#test/support/agents/processes.ts";
+import { PROMPTLY_MS, waitUntil } from "#test/support/wait.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -157,7 +157,7 @@ describe("mcp plugin over Streamable HTTP", () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 50); // it waited for the timeout
     expect(elapsedMs).toBeLessThan(PROMPTLY_MS); // the server never answers
     expect(server.requests[0]?.body).toMatchObject({ method: "initialize" });
-    await waitFor(
+    await waitUntil(
       () => server.openConnectionsWithRequests() === 0,
       PROMPTLY_MS,
       "the client to close its connection",
@@ -185,7 +185,11 @@ describe("mcp plugin over stdio", () => {
     // Assess
     expect(result).toEqual({ content: describeOrder("7"), isError: false });
     expect(call.args).toEqual({ orderId: "7" });
-    await waitFor(() => !isProcessRunning(call.pid), PROMPTLY_MS, `the server (pid ${call.pid}) to be gone`);
+    await waitUntil(
+      () => !isProcessRunning(call.pid),
+      PROMPTLY_MS,
+      `the server (pid ${call.pid}) to be gone`,
+    );
   });
 
   it("passes envFromSecrets to the server and no other runtime variable", async () => {
@@ -229,7 +233,7 @@ describe("mcp plugin over stdio", () => {
       ),
     );
     // The file exists before its pid is written in it: wait for the pid itself.
-    await waitFor(() => /^\d+\s*$/.test(readIfExists(pidFile)), 30_000, "initialize to reach the server");
+    await waitUntil(() => /^\d+\s*$/.test(readIfExists(pidFile)), 30_000, "initialize to reach the server");
     const serverPid = Number(readFileSync(pidFile, "utf8"));
     const abortedAt = Date.now();
 
@@ -241,7 +245,7 @@ describe("mcp plugin over stdio", () => {
     expect(outcome).toBeInstanceOf(McpPluginStartError);
     expect((outcome as Error).message).toContain("init timeout (0.3 s) during initialize");
     expect(Date.now() - abortedAt).toBeLessThan(PROMPTLY_MS); // the server never answers
-    await waitFor(
+    await waitUntil(
       () => !isProcessRunning(serverPid),
       PROMPTLY_MS,
       `the server (pid ${serverPid}) to be gone`,

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { waitUntil } from "../wait.ts";
 
 /**
  * `process.kill` for tests, refusing the pids that mean "everyone": 0 (the test runner's own process
@@ -35,7 +34,3 @@ export function isProcessRunning(pid: number): boolean {
     }
   }
 }
-
-/** The agents tests' name for {@link waitUntil} (same polling, same time-out message). */
-export const waitFor: (condition: () => boolean, timeoutMs: number, description: string) => Promise<void> =
-  waitUntil;
